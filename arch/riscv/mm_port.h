@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* The kernel's side of mm/port.h: see that file for the contract. */
+#ifndef HARTSLAB_ARCH_RISCV_MM_PORT_H
+#define HARTSLAB_ARCH_RISCV_MM_PORT_H
+
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+#include "kernel/hart.h"
+
+static inline unsigned int port_this_hart(void)
+{
+	return this_hart()->index;
+}
+
+static inline unsigned int port_this_hart_id(void)
+{
+	return this_hart()->hartid;
+}
+
+static inline unsigned long port_irq_save(void)
+{
+	return irq_save();
+}
+
+static inline void port_irq_restore(unsigned long flags)
+{
+	irq_restore(flags);
+}
+
+static inline void *port_phys_to_virt(phys_addr_t pa)
+{
+	return phys_to_virt(pa);
+}
+
+static inline phys_addr_t port_virt_to_phys(const void *va)
+{
+	return virt_to_phys(va);
+}
+
+static inline void port_cpu_relax(void)
+{
+	cpu_relax();
+}
+
+void port_log(const char *fmt, ...) __printf(1, 2);
+void port_panic(const char *fmt, ...) __printf(1, 2) __noreturn;
+void port_kick_other_harts(void);
+
+#endif

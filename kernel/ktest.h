@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * In-kernel tests, reported in KTAP version 1 over the serial line.
+ *
+ * A suite is a named array of cases, registered at build time with
+ * KTEST_SUITE() into the .ktest_suites section.  The command line selects
+ * what runs: "test=all" or "test=mm,smp".  Output, as KUnit prints it:
+ *
+ *	KTAP version 1
+ *	1..2
+ *	    KTAP version 1
+ *	    # Subtest: mm
+ *	    1..3
+ *	    ok 1 kmalloc_basic
+ *	    not ok 2 remote_free
+ *	    ok 3 two_harts # SKIP needs 2 harts
+ *	not ok 1 mm
+ *
+ * A case runs on the boot hart; it may use smp_run_on() to involve others.
+ */
+#ifndef HARTSLAB_KERNEL_KTEST_H
+#define HARTSLAB_KERNEL_KTEST_H
+
+#include "kernel/types.h"
+
+struct ktest {
+	const char *case_name;
+	bool failed;
+	const char *skip_reason;
+};
+
+struct ktest_case {
+	const char *name;
+	void (*run)(struct ktest *t);
+	unsigned int min_harts; /* skipped with a reason on fewer harts */
+};
+
+struct ktest_suite {
+	const char *name;
+	const struct ktest_case *cases;
+	unsigned int nr_cases;
+};
+
+#define KTEST_CASE(fn) { #fn, fn, 1 }
+#define KTEST_CASE_SMP(fn, harts) { #fn, fn, harts }
+
+#define KTEST_SUITE(ident, cases_array)                                     \
+	static const struct ktest_suite ktest_suite_##ident                \
+		__attribute__((used, aligned(8),                            \
+			       section(".ktest_suites." #ident))) = {       \
+			#ident, cases_array, ARRAY_SIZE(cases_array)        \
+		}
+
+void ktest_fail(struct ktest *t, const char *file, int line,
+		const char *fmt, ...) __printf(4, 5);
+void ktest_skip(struct ktest *t, const char *reason);
+/* A "    # ..." diagnostic line inside the current suite. */
+void ktest_diag(const char *fmt, ...) __printf(1, 2);
+
+#define KT_EXPECT(t, cond)                                                   \
+	do {                                                                 \
+		if (!(cond))                                                 \
+			ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
+	} while (0)
+
+#define KT_EXPECT_EQ(t, a, b)                                                \
+	do {                                                                 \
+		unsigned long long _a = (unsigned long long)(a);             \
+		unsigned long long _b = (unsigned long long)(b);             \
+		if (_a != _b)                                                \
+			ktest_fail(t, __FILE__, __LINE__,                    \
+				   "expected %s == %s (0x%llx != 0x%llx)", #a, \
+				   #b, _a, _b);                              \
+	} while (0)
+
+#define KT_ASSERT(t, cond)                                                   \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			ktest_fail(t, __FILE__, __LINE__, "assertion %s",    \
+				   #cond);                                   \
+			return;                                              \
+		}                                                            \
+	} while (0)
+
+/* Does the command line ask for tests? */
+bool ktest_requested(void);
+/* Run the suites the command line names; returns the number of failures. */
+int ktest_run_selected(void);
+
+#endif

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The boot sequence, on the hart that won OpenSBI's lottery (DESIGN.md 3):
+ * platform from the FDT, memblock, the final page table, console, memory
+ * manager, the other harts, then what the command line asks for.
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/pgtable.h"
+#include "arch/riscv/trap.h"
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/crash.h"
+#include "kernel/errno.h"
+#include "kernel/ktest.h"
+#include "kernel/memblock.h"
+#include "kernel/panic.h"
+#include "kernel/platform.h"
+#include "kernel/printk.h"
+#include "kernel/shell.h"
+#include "kernel/smp.h"
+#include "kernel/timer.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "sbi/sbi.h"
+
+extern char _kernel_start[], _kernel_end[];
+
+static struct platform platform;
+static struct memblock boot_memblock;
+
+/* Before paging_init the exit device is reached through the early map. */
+static void __noreturn boot_fail(int code, const char *what, const char *why)
+{
+	printk("boot: error: %s: %s\n", what, why);
+	if (platform.exit_dev.present)
+		power_init_early(&platform.exit_dev);
+	machine_exit(code);
+}
+
+static void parse_platform(phys_addr_t fdt_pa)
+{
+	struct platform_params params = {
+		.fdt_pa = fdt_pa,
+		.kernel_base = kernel_load_pa,
+		.kernel_size = align_up(_kernel_end - _kernel_start, PAGE_SIZE),
+		.max_phys = LINEAR_MAP_SIZE,
+	};
+	int ret;
+
+	ret = platform_parse(phys_to_virt(fdt_pa), &params, &platform);
+	if (ret)
+		boot_fail(2, "platform", platform.error);
+}
+
+static void setup_memblock(void)
+{
+	struct memblock *mb = &boot_memblock;
+	unsigned int i;
+	int ret = 0;
+
+	memblock_init(mb);
+	for (i = 0; i < platform.nr_mem && !ret; i++)
+		ret = memblock_add(mb, platform.mem[i].base,
+				   platform.mem[i].size);
+	for (i = 0; i < platform.nr_resv && !ret; i++) {
+		const struct platform_resv *r = &platform.resv[i];
+
+		if (r->nomap)
+			ret = memblock_remove(mb, r->base, r->size);
+		else
+			ret = memblock_reserve(mb, r->base, r->size);
+	}
+	if (ret)
+		boot_fail(2, "memblock", errno_name(ret));
+}
+
+/* Reserved memblock ranges that overlap [base, end), clipped to it. */
+static unsigned int reserved_within(phys_addr_t base, phys_addr_t end,
+				    struct mm_range *out, unsigned int max)
+{
+	const struct memblock_type *rt = &boot_memblock.reserved;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < rt->cnt && n < max; i++) {
+		phys_addr_t rb = rt->regions[i].base;
+		phys_addr_t re = rb + rt->regions[i].size;
+
+		if (re <= base || rb >= end)
+			continue;
+		out[n].base = rb > base ? rb : base;
+		out[n].size = (re < end ? re : end) - out[n].base;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One section per piece of a platform memory entry that memblock still
+ * calls memory (no-map ranges cut pieces out).  Working from the platform
+ * entries keeps NUMA nodes apart even where memblock merged them.
+ */
+static void add_sections(void)
+{
+	const struct memblock_type *mt = &boot_memblock.memory;
+	struct mm_range resv[MEMBLOCK_MAX_REGIONS];
+	unsigned int i, j;
+
+	for (i = 0; i < platform.nr_mem; i++) {
+		phys_addr_t mb = platform.mem[i].base;
+		phys_addr_t me = mb + platform.mem[i].size;
+
+		for (j = 0; j < mt->cnt; j++) {
+			phys_addr_t b = mt->regions[j].base;
+			phys_addr_t e = b + mt->regions[j].size;
+			unsigned int n;
+			int ret;
+
+			b = b > mb ? b : mb;
+			e = e < me ? e : me;
+			if (e <= b)
+				continue;
+			n = reserved_within(b, e, resv, ARRAY_SIZE(resv));
+			ret = mm_add_section(b, e - b, platform.mem[i].node,
+					     resv, n);
+			if (ret)
+				printk("mm: section 0x%llx-0x%llx not added: %s\n",
+				       (unsigned long long)b,
+				       (unsigned long long)e, errno_name(ret));
+		}
+	}
+}
+
+static phys_addr_t table_page_from_buddy(void)
+{
+	void *p = alloc_pages(1, __GFP_ZERO);
+
+	return p ? virt_to_phys(p) : 0;
+}
+
+static void setup_mm(void)
+{
+	int nodes[PLATFORM_MAX_HARTS];
+	unsigned int i, n = 0;
+	int ret;
+
+	for (i = 0; i < platform.nr_harts; i++)
+		if (platform.harts[i].usable)
+			nodes[n++] = platform.harts[i].node;
+	ret = mm_init(n, nodes);
+	if (ret)
+		panic("mm_init: %s", errno_name(ret));
+	add_sections();
+	mmu_set_page_source(table_page_from_buddy);
+	mm_hart_init();
+	mm_report();
+	printk("mm: ready\n");
+}
+
+static void report_sbi(void)
+{
+	const struct sbi_info *si = sbi_get_info();
+
+	printk("sbi: spec %lu.%lu impl %lu version 0x%lx time=%d ipi=%d "
+	       "rfence=%d hsm=%d srst=%d\n",
+	       si->spec_major, si->spec_minor, si->impl_id, si->impl_version,
+	       si->has_time, si->has_ipi, si->has_rfence, si->has_hsm,
+	       si->has_srst);
+}
+
+void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa)
+{
+	int ret;
+
+	boot_hart_early(hartid);
+	trap_init();
+	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,
+	       (unsigned long long)fdt_pa);
+	ret = sbi_init();
+	if (ret)
+		boot_fail(3, "sbi", errno_name(ret));
+	parse_platform(fdt_pa);
+	setup_memblock();
+	ret = paging_init(&boot_memblock);
+	if (ret)
+		boot_fail(2, "paging", errno_name(ret));
+	if (power_init(&platform.exit_dev) || console_init(&platform.console))
+		boot_fail(2, "mmio", "cannot map the console or exit device");
+	cmdline_set(platform.bootargs);
+	timer_set_frequency(platform.timebase_freq);
+	report_sbi();
+	platform_report(&platform, printk);
+	ret = smp_init(&platform, hartid);
+	if (ret)
+		boot_fail(2, "smp", "the boot hart is not a usable hart");
+	setup_mm();
+	csr_set(sie, SIE_SSIE);
+	if (timer_init_hart())
+		printk("timer: not started on the boot hart\n");
+	irq_enable();
+	if (smp_boot_secondaries())
+		printk("smp: some harts did not start\n");
+	smp_report();
+	crash_if_requested();
+	if (ktest_requested())
+		machine_exit(ktest_run_selected() ? 1 : 0);
+	shell_run();
+	machine_exit(0);
+}

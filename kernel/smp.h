@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Harts: the table of usable harts, bringing the others up with SBI HSM,
+ * inter-hart interrupts and running work on other harts.
+ */
+#ifndef HARTSLAB_KERNEL_SMP_H
+#define HARTSLAB_KERNEL_SMP_H
+
+#include "kernel/hart.h"
+#include "kernel/platform.h"
+
+enum ipi_kind {
+	IPI_PING = 1UL << 0,  /* acknowledge, nothing else (tests) */
+	IPI_DRAIN = 1UL << 1, /* mm_drain_this_hart(true) */
+	IPI_STOP = 1UL << 2,  /* halt for good (panic) */
+	IPI_WORK = 1UL << 3,  /* wake up: work was posted */
+};
+
+/* What a starting hart reads with the MMU off (physical address in a1). */
+struct hart_boot_info {
+	unsigned long satp;
+	unsigned long tp;
+	unsigned long sp;
+	unsigned long entry;
+};
+
+/* tp's struct hart for the boot hart, before anything else runs. */
+void boot_hart_early(unsigned long hartid);
+/* Number the usable harts of @p and adopt the boot hart as one of them. */
+int smp_init(const struct platform *p, uint32_t boot_hartid);
+/* Start every other usable hart and wait for each to come online. */
+int smp_boot_secondaries(void);
+unsigned int smp_online_count(void);
+unsigned int smp_boot_index(void);
+/* "smp: online=<N> boot=<id> ids=<id>,<id>,..." */
+void smp_report(void);
+
+int smp_send_ipi(unsigned int index, unsigned long kinds);
+/* IPI_PING every other online hart; the number that answered in time. */
+unsigned int smp_ping_others(uint64_t timeout_us);
+/* Ask the others to drain mm, wait (bounded) for their answers. */
+void smp_drain_others(uint64_t timeout_us);
+void smp_stop_others(void);
+
+/*
+ * Run @fn(@arg) on hart @index (not the caller) from its idle loop, with
+ * interrupts on.  smp_wait() waits for it to return.  One job per hart at
+ * a time; -EBUSY while one is still running.
+ */
+int smp_run_on(unsigned int index, void (*fn)(void *), void *arg);
+void smp_wait(unsigned int index);
+/* Run @fn on every online hart, the caller included; wait for all. */
+void smp_run_on_all(void (*fn)(void *), void *arg);
+
+#endif

@@ -1,0 +1,106 @@
+# The real build (called from ../Makefile after set-up).
+#
+# Kernel: everything under arch/riscv sbi kernel mm tests/kernel, plus
+# libfdt from build/linux-src, for riscv64 (HARTSLAB_KERNEL defined).
+# Host: mm, memblock and platform discovery for x86-64, for the tests, the
+# platinfo tool and the benchmarks; plain, ASan+UBSan and TSan variants.
+
+B := build
+LIBFDT_DIR := $(B)/linux-src/scripts/dtc/libfdt
+
+CROSS := riscv64-unknown-elf-
+KCC := $(CROSS)gcc
+KOBJCOPY := $(CROSS)objcopy
+KARCH := -march=rv64imac -misa-spec=2.2 -mabi=lp64 -mcmodel=medany
+KCFLAGS := $(KARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-jump-tables \
+	-fno-tree-loop-distribute-patterns \
+	-mno-relax -mstrict-align -DHARTSLAB_KERNEL -I. -Ikernel/libc \
+	-I$(LIBFDT_DIR) -MMD -MP
+KWARN := -Wall -Wextra -Werror -Wno-unused-parameter
+ifeq ($(DEBUG),1)
+KCFLAGS += -DMM_DEBUG=1
+endif
+KLDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,-T,kernel.ld \
+	-Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
+
+KSRCS := $(sort $(wildcard arch/riscv/*.S arch/riscv/*.c sbi/*.c \
+	kernel/*.c kernel/*/*.c mm/*.c tests/kernel/*.c))
+LIBFDT_SRCS := fdt.c fdt_ro.c fdt_strerror.c fdt_addresses.c
+KOBJS := $(patsubst %,$(B)/kobj/%.o,$(KSRCS)) \
+	$(patsubst %,$(B)/kobj/libfdt/%.o,$(LIBFDT_SRCS))
+
+HCC := gcc
+HCFLAGS := -std=gnu11 -O2 -g -pthread -I. -MMD -MP \
+	-Wall -Wextra -Werror -Wno-unused-parameter
+ifeq ($(DEBUG),1)
+HCFLAGS += -DMM_DEBUG=1
+endif
+HLIB_SRCS := $(sort $(wildcard mm/*.c mm/host/*.c)) kernel/platform.c \
+	kernel/memblock.c kernel/errno.c
+HTEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
+HTSAN_SRCS := $(sort $(wildcard tests/host/tsan_*.c))
+HHELP_SRCS := $(filter-out $(HTEST_SRCS) $(HTSAN_SRCS), \
+	$(wildcard tests/host/*.c))
+
+VARIANTS := host host-asan host-tsan
+FLAGS_host :=
+FLAGS_host-asan := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FLAGS_host-tsan := -fsanitize=thread -O1
+
+.PHONY: all kernel host-tools host-tests bench-bins
+all: kernel host-tools
+kernel: $(B)/kernel.elf $(B)/kernel.bin
+host-tools: $(B)/host/platinfo
+host-tests: $(patsubst tests/host/%.c,$(B)/host/%,$(HTEST_SRCS)) \
+	$(patsubst tests/host/%.c,$(B)/host-asan/%,$(HTEST_SRCS)) \
+	$(patsubst tests/host/%.c,$(B)/host-tsan/%,$(HTSAN_SRCS))
+
+# ---- kernel ----
+$(B)/kobj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC     $<"
+	@$(KCC) $(KCFLAGS) $(KWARN) -c $< -o $@
+
+$(B)/kobj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  KAS     $<"
+	@$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
+
+# libfdt is not ours: built as it is, without our warning set.
+$(B)/kobj/libfdt/%.c.o: $(LIBFDT_DIR)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  KCC     libfdt/$*.c"
+	@$(KCC) $(KCFLAGS) -w -c $< -o $@
+
+$(B)/kernel.elf: $(KOBJS) kernel.ld
+	@echo "  KLD     $@"
+	@$(KCC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) -lgcc -o $@
+
+$(B)/kernel.bin: $(B)/kernel.elf
+	@$(KOBJCOPY) -O binary $< $@
+
+# ---- host: one object tree per variant ----
+define host_variant
+$(B)/$(1)/obj/%.c.o: %.c
+	@mkdir -p $$(dir $$@)
+	@echo "  HCC     $$< ($(1))"
+	@$(HCC) $(HCFLAGS) $(FLAGS_$(1)) -c $$< -o $$@
+
+$(B)/$(1)/libmm.a: $(patsubst %,$(B)/$(1)/obj/%.o,$(HLIB_SRCS) $(HHELP_SRCS))
+	@rm -f $$@
+	@ar rcs $$@ $$^
+
+$(B)/$(1)/%: $(B)/$(1)/obj/tests/host/%.c.o $(B)/$(1)/libmm.a
+	@echo "  HLD     $$@"
+	@$(HCC) $(HCFLAGS) $(FLAGS_$(1)) $$^ -lfdt -o $$@
+endef
+$(foreach v,$(VARIANTS),$(eval $(call host_variant,$(v))))
+
+$(B)/host/platinfo: $(B)/host/obj/tools/platinfo.c.o $(B)/host/libmm.a
+	@echo "  HLD     $@"
+	@$(HCC) $(HCFLAGS) $^ -lfdt -o $@
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include mk/bench.mk

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm: set-up and introspection of the memory manager (the allocation API
+ * itself is mm/kmalloc.h).
+ *
+ * Life cycle on the kernel: mm_init() once on the boot hart, then one
+ * mm_add_section() per RAM region (RAM minus no-map ranges, reserved ranges
+ * inside passed along), then every hart calls mm_hart_init() before it
+ * allocates.  The host tests do the same over mmap'd arenas.
+ */
+#ifndef HARTSLAB_MM_MM_H
+#define HARTSLAB_MM_MM_H
+
+#include "kernel/types.h"
+
+#define MM_MAX_HARTS	 64
+#define MM_MAX_SECTIONS 32
+
+struct mm_range {
+	phys_addr_t base;
+	phys_addr_t size;
+};
+
+/*
+ * @nr_harts harts will use mm; @hart_node[i] is hart i's NUMA node (NULL:
+ * all node 0).  Resets every global state of mm (tests call it again).
+ */
+int mm_init(unsigned int nr_harts, const int *hart_node);
+
+/*
+ * Turn [base, base+size) into a buddy section on @node.  Its metadata
+ * (header, page_meta[], and the per-hart slab slots when this is the first
+ * section, or the first on a hart's node) goes into the lowest part of the
+ * range that is free of @reserved; reserved pages are marked and never
+ * handed out.  -EINVAL for overlap with an existing section or a range too
+ * small for its own metadata, -ENOSPC when the section table is full.
+ */
+int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
+		   const struct mm_range *reserved, unsigned int nr_reserved);
+
+/* Hot-add RAM after boot: a section with nothing reserved, node 0. */
+int mm_add_region(phys_addr_t base, phys_addr_t size);
+
+/* Per-hart set-up; call on each hart before its first allocation. */
+void mm_hart_init(void);
+
+/*
+ * Give back what this hart holds: take remote-free lists back, revisit the
+ * slabs queued for it, return empty slabs beyond the spare and (with
+ * @all) the spares and the per-hart page batch too.
+ */
+void mm_drain_this_hart(bool all);
+
+struct mm_totals {
+	uint64_t managed_bytes;	/* pages handed to the buddy allocator */
+	uint64_t free_bytes;	/* free in buddy (including per-hart batches) */
+	uint64_t meta_bytes;	/* headers, page_meta, slab slots, padding */
+};
+void mm_get_totals(struct mm_totals *t);
+
+/* Report lines (mm: section ..., mm: managed_bytes=...), via port_log. */
+void mm_report(void);
+void mm_print_buddyinfo(void);
+void mm_print_slabinfo(bool per_hart);
+
+#endif

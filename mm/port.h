@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The port layer: everything mm/ needs from the machine, and nothing more.
+ *
+ * mm/ is built twice from the same sources: for the kernel (HARTSLAB_KERNEL
+ * defined, the header below is arch/riscv/mm_port.h) and for the host
+ * (pthreads stand in for harts, the header is mm/host/port_host.h).  Each
+ * implementation provides exactly this contract:
+ *
+ *   unsigned int port_this_hart(void)
+ *	Dense index (0 .. nr_harts-1) of the hart running the caller.  Stable
+ *	while interrupts are masked; on the kernel a thread never migrates.
+ *   unsigned int port_this_hart_id(void)
+ *	The hart's hardware id (mhartid), for messages only.
+ *   unsigned long port_irq_save(void) / void port_irq_restore(unsigned long)
+ *	Mask interrupts on this hart and restore the previous state.  Both
+ *	are compiler barriers.  No atomic instruction.
+ *   void *port_phys_to_virt(phys_addr_t pa) / phys_addr_t port_virt_to_phys(const void *va)
+ *	Linear-map conversion.  Identity on the host.
+ *   void port_cpu_relax(void)
+ *	Spin-wait hint.
+ *   void port_log(const char *fmt, ...)
+ *	One formatted message to the console (printk on the kernel).
+ *   void port_panic(const char *fmt, ...)   (does not return)
+ *   void port_kick_other_harts(void)
+ *	Ask every other online hart to call mm_drain_this_hart() soon
+ *	(an IPI on the kernel), and wait a bounded time for them to do it.
+ *
+ * Atomics are C11 <stdatomic.h> on both sides (GCC provides it freestanding;
+ * on RV64 with the A extension every 8-byte operation is a single AMO or an
+ * LR/SC loop, no libatomic).
+ */
+#ifndef HARTSLAB_MM_PORT_H
+#define HARTSLAB_MM_PORT_H
+
+#include "kernel/types.h"
+
+#ifdef HARTSLAB_KERNEL
+#include "arch/riscv/mm_port.h"
+#else
+#include "mm/host/port_host.h"
+#endif
+
+#endif

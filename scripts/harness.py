@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""Boot hartslab in QEMU over a matrix of configurations and judge each run.
+
+For every configuration: boot with a timeout, keep the serial log under
+build/test-logs/qemu/, check the boot report (harts online, memory, the
+OpenSBI, kernel and FDT ranges reserved), count the kernel's KTAP results,
+and check that Linux's kunit.py parser reads the log without complaint.
+Bad device trees derived from QEMU's own must end in a clear message and a
+non-zero exit status.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ktap  # noqa: E402
+import qemu  # noqa: E402
+
+ROOT = qemu.ROOT
+LOGS = os.path.join(ROOT, "build", "test-logs", "qemu")
+KUNIT = os.path.join(ROOT, "build", "linux-src", "tools", "testing", "kunit",
+                     "kunit.py")
+
+# (smp, mem, numa) booted by `make test`: every -smp against every -m, and
+# the two-node NUMA layout.
+MATRIX = [(s, m, None) for s in (1, 2, 4, 8) for m in ("128M", "1G", "4G")]
+MATRIX += [(4, "768M", 2)]
+
+
+class Verdicts:
+    """Harness-level cases of one run, counted like KTAP leaves."""
+
+    def __init__(self, name):
+        self.name = name
+        self.counts = ktap.Counts()
+        self.notes = []
+
+    def check(self, case, ok, why=""):
+        if ok:
+            self.counts.passed += 1
+        else:
+            self.counts.fail("%s.%s" % (self.name, case))
+            self.notes.append("%s: %s %s" % (self.name, case, why))
+
+
+def report_values(text, key):
+    """All 'platform: <key> a=b ...' lines as dicts."""
+    out = []
+    for line in text.split("\n"):
+        m = re.match(r"^platform: %s (.*)$" % key, line.strip())
+        if m:
+            out.append(dict(kv.split("=", 1) for kv in m.group(1).split()
+                            if "=" in kv))
+    return out
+
+
+def check_boot_report(v, text, smp, mem, numa):
+    m = re.search(r"^smp: online=(\d+) boot=(\d+) ids=([\d,]+)", text, re.M)
+    v.check("harts_online", m and int(m.group(1)) == smp,
+            "want %d, report: %s" % (smp, m.group(0) if m else "none"))
+    mems = report_values(text, "memory")
+    total = sum(int(x["size"], 16) for x in mems)
+    v.check("memory_total", total == qemu.mem_bytes(mem),
+            "want 0x%x, got 0x%x" % (qemu.mem_bytes(mem), total))
+    if numa:
+        nodes = {x.get("node") for x in mems}
+        v.check("numa_nodes", nodes == {"0", "1"}, "nodes %s" % nodes)
+    names = {x.get("name", "") for x in report_values(text, "reserved")}
+    v.check("reserved_opensbi", any(n.startswith("mmode_resv") for n in names),
+            "reserved: %s" % sorted(names))
+    v.check("reserved_kernel", "kernel" in names, "")
+    v.check("reserved_fdt", "fdt" in names, "")
+    v.check("mm_ready", "\nmm: ready" in text, "no 'mm: ready' line")
+
+
+def kunit_parse_ok(log_path):
+    """Linux's own KTAP parser must read the log with no complaint."""
+    if not os.path.exists(KUNIT):
+        return False, "kunit.py missing (scripts/setup.sh extracts it)"
+    p = subprocess.run([sys.executable, KUNIT, "parse", log_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60)
+    out = p.stdout.decode("utf-8", "replace")
+    bad = [l for l in out.split("\n")
+           if re.search(r"\[ERROR\]|could not|[Ww]arning|Traceback|"
+                        r"no tests run|unexpected", l)]
+    return not bad and "Testing complete" in out, (bad or out[-300:])
+
+
+def boot_case(name, smp, mem, numa, args, timeout):
+    log = os.path.join(LOGS, name + ".log")
+    cmd = qemu.qemu_command(smp, mem, numa, args)
+    run = qemu.run_qemu(cmd, timeout, log)
+    v = Verdicts(name)
+    v.check("exit_status", run.status == 0,
+            "status %s%s" % (run.status, " (timeout)" if run.timed_out else ""))
+    check_boot_report(v, run.output, smp, mem, numa)
+    v.counts.add(ktap.count(run.output, name + ":"))
+    ok, why = kunit_parse_ok(log)
+    v.check("kunit_parse", ok, str(why))
+    return v, run
+
+
+def bad_dtb_cases(timeout):
+    """Bad trees built from QEMU's own with fdtput: each must fail cleanly."""
+    work = os.path.join(ROOT, "build", "dtb", "qemu-bad")
+    os.makedirs(work, exist_ok=True)
+    base = os.path.join(work, "virt-smp2-256M.dtb")
+    subprocess.run(qemu.qemu_command(2, "256M", extra=[
+        "-machine", "virt,dumpdtb=" + base]), check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    edits = {
+        "no-memory": (["-r", "/memory@80000000"], "no memory"),
+        "no-usable-hart": ([["/cpus/cpu@0", "mmu-type", "riscv,none"],
+                            ["/cpus/cpu@1", "mmu-type", "riscv,none"]],
+                           "usable hart"),
+        "reserved-outside-ram": (None, "outside"),
+    }
+    verdicts = []
+    for name, (edit, expect) in edits.items():
+        dtb = os.path.join(work, name + ".dtb")
+        shutil.copy(base, dtb)
+        if name == "no-memory":
+            subprocess.run(["fdtput", "-r", dtb, "/memory@80000000"],
+                           check=True)
+        elif name == "no-usable-hart":
+            for node, prop, val in edit:
+                subprocess.run(["fdtput", "-t", "s", dtb, node, prop, val],
+                               check=True)
+        else:
+            subprocess.run(["fdtput", "-c", dtb, "/reserved-memory/bad@f0000000"],
+                           check=True)
+            subprocess.run(["fdtput", "-t", "x", dtb,
+                            "/reserved-memory/bad@f0000000", "reg",
+                            "0", "f0000000", "0", "1000"], check=True)
+        log = os.path.join(LOGS, "bad-dtb-" + name + ".log")
+        run = qemu.run_qemu(qemu.qemu_command(2, "256M", dtb=dtb), timeout,
+                            log)
+        v = Verdicts("bad-dtb-" + name)
+        v.check("nonzero_exit", run.status not in (0, None),
+                "status %s" % run.status)
+        line = next((l for l in run.output.split("\n")
+                     if l.startswith("boot: error:")), "")
+        v.check("clear_message", expect in line.lower(),
+                "want '%s' in %r" % (expect, line))
+        verdicts.append(v)
+    return verdicts
+
+
+def run_matrix(matrix, args, timeout, with_bad=True, echo=print):
+    total = ktap.Counts()
+    for smp, mem, numa in matrix:
+        name = "smp%d-%s%s" % (smp, mem, "-numa2" if numa else "")
+        v, run = boot_case(name, smp, mem, numa, args, timeout)
+        total.add(v.counts)
+        echo("qemu %-16s %5.1fs  %d passed, %d failed, %d skipped"
+             % (name, run.seconds, v.counts.passed, v.counts.failed,
+                v.counts.skipped))
+        for note in v.notes:
+            echo("    " + note)
+    if with_bad:
+        for v in bad_dtb_cases(timeout):
+            total.add(v.counts)
+            echo("qemu %-28s %d passed, %d failed" % (v.name, v.counts.passed,
+                                                      v.counts.failed))
+            for note in v.notes:
+                echo("    " + note)
+    return total
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--stress", action="store_true",
+                    help="one long stress run instead of the matrix")
+    ap.add_argument("--smp", type=int, default=8)
+    ap.add_argument("--mem", default="1G")
+    ap.add_argument("--seconds", type=int, default=300)
+    ap.add_argument("--args", default="test=all seconds=2")
+    ap.add_argument("--timeout", type=int, default=300)
+    a = ap.parse_args()
+    if a.stress:
+        matrix = [(a.smp, a.mem, None)]
+        args = "test=stress seconds=%d" % a.seconds
+        timeout = a.seconds * 3 + 120
+        total = run_matrix(matrix, args, timeout, with_bad=False)
+    else:
+        total = run_matrix(MATRIX, a.args, a.timeout)
+    for f in total.failures:
+        print("failed: " + f)
+    print("%d passed, %d failed" % (total.passed, total.failed))
+    sys.exit(1 if total.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

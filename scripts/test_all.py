@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""`make test`: every test hartslab has, one summary line at the end.
+
+1. DTBs for the discovery tests (scripts/make_dtbs.sh).
+2. Host unit tests: build/host/test_* (plain), build/host-asan/test_*
+   (AddressSanitizer + UBSan), build/host-tsan/tsan_* (ThreadSanitizer),
+   and the script tests tests/host/test_*.sh.  Each prints KTAP.
+3. The QEMU matrix (scripts/harness.py): boots, boot-report checks, the
+   in-kernel KTAP suites, kunit.py parse, bad device trees.
+
+Logs go to build/test-logs/.  The last line is "N passed, N failed".
+"""
+import glob
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+import ktap  # noqa: E402
+
+ROOT = harness.ROOT
+LOGS = os.path.join(ROOT, "build", "test-logs")
+HOST_TIMEOUT = 300
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def run_logged(cmd, log, timeout, env=None):
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout,
+                           cwd=ROOT, env=env)
+        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        out += "\ntest_all: timeout after %d s\n" % timeout
+        status = None
+    with open(log, "w") as f:
+        f.write(out)
+    return status, out
+
+
+def host_programs():
+    progs = []
+    for variant, pattern in (("host", "test_*"), ("host-asan", "test_*"),
+                             ("host-tsan", "tsan_*")):
+        for path in sorted(glob.glob(os.path.join(ROOT, "build", variant,
+                                                  pattern))):
+            if os.access(path, os.X_OK) and not path.endswith(".d"):
+                progs.append((variant, [path]))
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "host",
+                                              "test_*.sh"))):
+        progs.append(("script", ["bash", path]))
+    return progs
+
+
+def run_host_tests(total):
+    env = dict(os.environ)
+    env.setdefault("HARTSLAB_DTB_DIR", os.path.join(ROOT, "build", "dtb"))
+    for variant, cmd in host_programs():
+        name = os.path.basename(cmd[-1])
+        start = time.monotonic()
+        status, out = run_logged(cmd, os.path.join(LOGS, variant,
+                                                   name + ".log"),
+                                 HOST_TIMEOUT, env)
+        c = ktap.count(out, "%s/%s:" % (variant, name))
+        if status != 0 and not c.failed:
+            c.fail("%s/%s: exit status %s" % (variant, name, status))
+        total.add(c)
+        say("host %-9s %-26s %5.1fs  %d passed, %d failed, %d skipped"
+            % (variant, name, time.monotonic() - start, c.passed, c.failed,
+               c.skipped))
+
+
+def make_dtbs(total):
+    script = os.path.join(ROOT, "scripts", "make_dtbs.sh")
+    if not os.path.exists(script):
+        return
+    status, out = run_logged(["bash", script],
+                             os.path.join(LOGS, "make_dtbs.log"), 600)
+    if status != 0:
+        total.fail("make_dtbs (see build/test-logs/make_dtbs.log)")
+        say("make_dtbs failed:\n" + out[-2000:])
+
+
+def main():
+    start = time.monotonic()
+    total = ktap.Counts()
+    make_dtbs(total)
+    run_host_tests(total)
+    total.add(harness.run_matrix(harness.MATRIX, "test=all seconds=2", 300,
+                                 echo=say))
+    for name in total.failures:
+        say("failed: " + name)
+    say("test: %d skipped, %.0f s in all, logs in build/test-logs/"
+        % (total.skipped, time.monotonic() - start))
+    say("%d passed, %d failed" % (total.passed, total.failed))
+    sys.exit(1 if total.failed else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KTAP suite "paging": the final Sv39 table enforces W^X on the image,
+ * leaves no identity mapping of RAM, maps RAM linearly, and keeps the
+ * boot stack's guard page unmapped.  Faults are provoked under a trap
+ * fixup, which prints the panic report as diagnostics and resumes.
+ */
+#include "arch/riscv/csr.h"
+#include "arch/riscv/memlayout.h"
+#include "arch/riscv/pgtable.h"
+#include "arch/riscv/trap.h"
+#include "kernel/hart.h"
+#include "kernel/ktest.h"
+
+extern char _kernel_start[], _text_end[], _rodata_end[];
+extern char boot_stack_guard[];
+
+static const int rodata_word = 42;
+
+/* Store @v at @addr with a fixup armed; the recorded fault, if any. */
+static struct trap_fixup try_store(volatile void *addr, int v)
+{
+	struct trap_fixup fx = { .armed = true };
+	struct hart *h = this_hart();
+
+	h->fixup = &fx;
+	__asm__ volatile("" ::: "memory");
+	*(volatile int *)addr = v;
+	__asm__ volatile("" ::: "memory");
+	h->fixup = NULL;
+	return fx;
+}
+
+static void expect_store_fault(struct ktest *t, volatile void *addr)
+{
+	struct trap_fixup fx = try_store(addr, 0x1234);
+
+	KT_EXPECT(t, fx.hit);
+	KT_EXPECT_EQ(t, fx.scause, EXC_STORE_PAGE_FAULT);
+	KT_EXPECT_EQ(t, fx.stval, (unsigned long)addr);
+}
+
+static void test_text_not_writable(struct ktest *t)
+{
+	expect_store_fault(t, (volatile void *)test_text_not_writable);
+}
+
+static void test_rodata_not_writable(struct ktest *t)
+{
+	expect_store_fault(t, (volatile void *)&rodata_word);
+	KT_EXPECT_EQ(t, rodata_word, 42);
+}
+
+static void test_image_permissions(struct ktest *t)
+{
+	pte_t text = lookup_pte((unsigned long)_kernel_start, NULL);
+	pte_t rodata = lookup_pte((unsigned long)_text_end, NULL);
+	pte_t data = lookup_pte((unsigned long)&this_hart()->index, NULL);
+
+	KT_EXPECT_EQ(t, text & (PTE_R | PTE_W | PTE_X), PTE_R | PTE_X);
+	KT_EXPECT_EQ(t, rodata & (PTE_R | PTE_W | PTE_X), PTE_R);
+	(void)data;
+	data = lookup_pte((unsigned long)_rodata_end, NULL);
+	KT_EXPECT_EQ(t, data & (PTE_R | PTE_W | PTE_X), PTE_R | PTE_W);
+}
+
+static void test_no_identity_map(struct ktest *t)
+{
+	phys_addr_t pa = virt_to_phys(_kernel_start);
+
+	KT_EXPECT_EQ(t, lookup_pte(pa, NULL), 0);
+	KT_EXPECT_EQ(t, lookup_pte(align_down(pa, 1UL << 30), NULL), 0);
+}
+
+static void test_linear_map_covers_image(struct ktest *t)
+{
+	phys_addr_t pa = virt_to_phys(_kernel_start);
+	const volatile unsigned char *lin = phys_to_virt(pa);
+	int level = -1;
+
+	KT_EXPECT(t, lookup_pte((unsigned long)lin, &level) & PTE_V);
+	KT_EXPECT_EQ(t, lin[0], ((const unsigned char *)_kernel_start)[0]);
+	KT_EXPECT(t, !(lookup_pte((unsigned long)lin, NULL) & PTE_X));
+	ktest_diag("linear map of the image uses level-%d pages", level);
+}
+
+static void test_boot_stack_guard_unmapped(struct ktest *t)
+{
+	KT_EXPECT_EQ(t, lookup_pte((unsigned long)boot_stack_guard, NULL), 0);
+	KT_EXPECT(t, lookup_pte((unsigned long)boot_stack_guard + PAGE_SIZE,
+				NULL) & PTE_W);
+}
+
+static const struct ktest_case paging_cases[] = {
+	KTEST_CASE(test_text_not_writable),
+	KTEST_CASE(test_rodata_not_writable),
+	KTEST_CASE(test_image_permissions),
+	KTEST_CASE(test_no_identity_map),
+	KTEST_CASE(test_linear_map_covers_image),
+	KTEST_CASE(test_boot_stack_guard_unmapped),
+};
+KTEST_SUITE(paging, paging_cases);
