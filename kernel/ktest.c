@@ -62,7 +62,9 @@ void ktest_diag(const char *fmt, ...)
 
 static bool suite_selected(const struct ktest_suite *s, const char *sel)
 {
-	return !strcmp(sel, "all") || list_contains(sel, s->name);
+	if (list_contains(sel, s->name))
+		return true;
+	return !s->explicit_only && list_contains(sel, "all");
 }
 
 static bool run_case(const struct ktest_case *c, unsigned int nr)

@@ -39,17 +39,23 @@ struct ktest_suite {
 	const char *name;
 	const struct ktest_case *cases;
 	unsigned int nr_cases;
+	bool explicit_only; /* not part of test=all: name it to run it */
 };
 
 #define KTEST_CASE(fn) { #fn, fn, 1 }
 #define KTEST_CASE_SMP(fn, harts) { #fn, fn, harts }
 
-#define KTEST_SUITE(ident, cases_array)                                     \
+#define KTEST_SUITE_FLAGS(ident, cases_array, explicit)                     \
 	static const struct ktest_suite ktest_suite_##ident                \
 		__attribute__((used, aligned(8),                            \
 			       section(".ktest_suites." #ident))) = {       \
-			#ident, cases_array, ARRAY_SIZE(cases_array)        \
+			#ident, cases_array, ARRAY_SIZE(cases_array),       \
+			explicit                                            \
 		}
+#define KTEST_SUITE(ident, cases_array) KTEST_SUITE_FLAGS(ident, cases_array, false)
+/* A suite that runs only when named (test=bench), never with test=all. */
+#define KTEST_SUITE_EXPLICIT(ident, cases_array)                            \
+	KTEST_SUITE_FLAGS(ident, cases_array, true)
 
 void ktest_fail(struct ktest *t, const char *file, int line,
 		const char *fmt, ...) __printf(4, 5);

@@ -27,6 +27,8 @@
 extern char _kernel_start[], _kernel_end[];
 
 static struct platform platform;
+/* Counters read by the very first instructions at _start. */
+static unsigned long entry_instret, entry_time;
 static struct memblock boot_memblock;
 
 /* Before paging_init the exit device is reached through the early map. */
@@ -154,7 +156,8 @@ static void setup_mm(void)
 	mmu_set_page_source(table_page_from_buddy);
 	mm_hart_init();
 	mm_report();
-	printk("mm: ready\n");
+	printk("mm: ready instret=%lu time_ticks=%lu\n",
+	       rdinstret() - entry_instret, rdtime() - entry_time);
 }
 
 static void report_sbi(void)
@@ -168,10 +171,13 @@ static void report_sbi(void)
 	       si->has_srst);
 }
 
-void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa)
+void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
+			    unsigned long instret0, unsigned long time0)
 {
 	int ret;
 
+	entry_instret = instret0;
+	entry_time = time0;
 	boot_hart_early(hartid);
 	trap_init();
 	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,

@@ -21,6 +21,8 @@
 	.section .text.entry, "ax"
 	.globl _start
 _start:
+	rdinstret s4		/* boot cost is measured from here */
+	rdtime	s5
 	csrw	sie, zero
 	csrci	sstatus, 2
 	lla	sp, boot_stack_top
@@ -53,6 +55,8 @@ _start:
 	lla	tp, boot_hart
 	mv	a0, s0
 	mv	a1, s1
+	mv	a2, s4
+	mv	a3, s5
 	call	kernel_main
 4:	wfi
 	j	4b
