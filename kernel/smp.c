@@ -112,20 +112,21 @@ unsigned int smp_online_count(void)
 
 void smp_report(void)
 {
+	char ids[PLATFORM_MAX_HARTS * 11 + 1];
 	unsigned int i;
-	bool first = true;
+	int n = 0;
 
-	printk("smp: online=%u boot=%u ids=", smp_online_count(),
-	       boot_hart.hartid);
+	ids[0] = '\0';
 	for (i = 0; i < nr_harts; i++) {
 		struct hart *h = hart_by_index(i);
 
 		if (!h || !atomic_load(&h->online))
 			continue;
-		printk("%s%u", first ? "" : ",", h->hartid);
-		first = false;
+		n += snprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
+			      h->hartid);
 	}
-	printk("\n");
+	printk("smp: online=%u boot=%u ids=%s\n", smp_online_count(),
+	       boot_hart.hartid, ids);
 }
 
 int smp_send_ipi(unsigned int index, unsigned long kinds)
@@ -196,8 +197,8 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())
 		printk("smp: hart %u: timer not started\n", h->hartid);
-	atomic_store_explicit(&h->online, 1, memory_order_release);
 	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
+	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
 }
 

@@ -26,7 +26,7 @@ KLDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,-T,kernel.ld \
 
 KSRCS := $(sort $(wildcard arch/riscv/*.S arch/riscv/*.c sbi/*.c \
 	kernel/*.c kernel/*/*.c mm/*.c tests/kernel/*.c))
-LIBFDT_SRCS := fdt.c fdt_ro.c fdt_strerror.c fdt_addresses.c
+LIBFDT_SRCS := fdt.c fdt_ro.c fdt_rw.c fdt_wip.c fdt_strerror.c fdt_addresses.c
 KOBJS := $(patsubst %,$(B)/kobj/%.o,$(KSRCS)) \
 	$(patsubst %,$(B)/kobj/libfdt/%.o,$(LIBFDT_SRCS))
 

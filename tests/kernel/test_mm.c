@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KTAP suite "mm": the allocator's API on the real kernel, and remote
+ * frees between real harts.  Every case ends by checking the accounting
+ * invariant: once every hart has drained, free bytes are exactly what they
+ * were before the case.
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "arch/riscv/memlayout.h"
+#include "kernel/hart.h"
+#include "kernel/ktest.h"
+#include "kernel/smp.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+
+#define NR_REMOTE 512
+
+static void drain_hart(void *arg)
+{
+	mm_drain_this_hart(true);
+}
+
+/* Every hart gives back what it caches; then the free count is exact. */
+static uint64_t settled_free_bytes(void)
+{
+	struct mm_totals t;
+
+	smp_run_on_all(drain_hart, NULL);
+	mm_get_totals(&t);
+	return t.free_bytes;
+}
+
+struct invariant {
+	uint64_t free_before;
+};
+
+static void invariant_begin(struct invariant *inv)
+{
+	inv->free_before = settled_free_bytes();
+}
+
+static void invariant_check(struct ktest *t, struct invariant *inv)
+{
+	uint64_t after = settled_free_bytes();
+
+	if (after != inv->free_before)
+		ktest_fail(t, __FILE__, __LINE__,
+			   "free bytes %llu after the case, %llu before",
+			   (unsigned long long)after,
+			   (unsigned long long)inv->free_before);
+}
+
+static void fill(void *p, size_t n, uint8_t seed)
+{
+	uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)(seed + i * 7);
+}
+
+static bool check_fill(const void *p, size_t n, uint8_t seed)
+{
+	const uint8_t *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != (uint8_t)(seed + i * 7))
+			return false;
+	return true;
+}
+
+static void test_every_small_size(struct ktest *t)
+{
+	struct invariant inv;
+	size_t size;
+
+	invariant_begin(&inv);
+	for (size = 1; size <= 2048; size++) {
+		uint8_t *p = kmalloc(size, GFP_KERNEL);
+
+		if (!p) {
+			ktest_fail(t, __FILE__, __LINE__, "kmalloc(%zu) failed",
+				   size);
+			break;
+		}
+		if (ksize(p) < size)
+			ktest_fail(t, __FILE__, __LINE__,
+				   "ksize %zu < size %zu", ksize(p), size);
+		if (is_power_of_2(size) && !is_aligned((uintptr_t)p, size))
+			ktest_fail(t, __FILE__, __LINE__,
+				   "kmalloc(%zu) = %p not naturally aligned",
+				   size, p);
+		fill(p, size, (uint8_t)size);
+		KT_EXPECT(t, check_fill(p, size, (uint8_t)size));
+		kfree(p);
+	}
+	invariant_check(t, &inv);
+}
+
+static void test_large_and_pages(struct ktest *t)
+{
+	struct invariant inv;
+	void *a, *b, *c, *d;
+
+	invariant_begin(&inv);
+	a = kmalloc(3000, GFP_KERNEL);
+	b = kmalloc(64 * 1024, GFP_KERNEL);
+	c = alloc_pages(5, GFP_KERNEL);
+	d = alloc_pages_order(9, GFP_KERNEL);
+	KT_ASSERT(t, a && b && c && d);
+	KT_EXPECT(t, ksize(a) >= 3000);
+	KT_EXPECT(t, ksize(b) >= 64 * 1024);
+	KT_EXPECT(t, is_aligned((uintptr_t)b, 64 * 1024));
+	KT_EXPECT(t, is_aligned((uintptr_t)c, PAGE_SIZE));
+	KT_EXPECT(t, is_aligned(virt_to_phys(d), 2UL << 20));
+	fill(b, 64 * 1024, 3);
+	fill(d, 2UL << 20, 5);
+	KT_EXPECT(t, check_fill(b, 64 * 1024, 3));
+	KT_EXPECT(t, check_fill(d, 2UL << 20, 5));
+	kfree(a);
+	kfree(b);
+	free_pages(c);
+	free_pages(d);
+	invariant_check(t, &inv);
+}
+
+static void test_api_edges(struct ktest *t)
+{
+	struct invariant inv;
+	uint8_t *p, *q;
+
+	invariant_begin(&inv);
+	kfree(NULL);
+	KT_EXPECT(t, kmalloc(SIZE_MAX, GFP_KERNEL) == NULL);
+	KT_EXPECT(t, kcalloc(SIZE_MAX / 2, 3, GFP_KERNEL) == NULL);
+	KT_EXPECT(t, kmalloc_array(SIZE_MAX / 8, 16, GFP_KERNEL) == NULL);
+	p = kzalloc(777, GFP_KERNEL);
+	KT_ASSERT(t, p);
+	KT_EXPECT(t, p[0] == 0 && p[776] == 0);
+	fill(p, 777, 9);
+	q = krealloc(p, 5000, GFP_KERNEL);
+	KT_ASSERT(t, q);
+	KT_EXPECT(t, check_fill(q, 777, 9));
+	p = krealloc(q, 100, GFP_KERNEL);
+	KT_ASSERT(t, p);
+	KT_EXPECT(t, check_fill(p, 100, 9));
+	kfree(p);
+	invariant_check(t, &inv);
+}
+
+static void test_lowmem(struct ktest *t)
+{
+	struct invariant inv;
+	void *p;
+
+	invariant_begin(&inv);
+	p = alloc_pages(3, __GFP_LOWMEM);
+	KT_ASSERT(t, p);
+	KT_EXPECT(t, virt_to_phys(p) + 3 * PAGE_SIZE <= (1ULL << 32));
+	free_pages(p);
+	invariant_check(t, &inv);
+}
+
+/* Allocated on one hart, freed on another: the remote path. */
+struct remote_batch {
+	void *objs[NR_REMOTE];
+	size_t sizes[NR_REMOTE];
+	atomic_int bad;
+};
+
+static void alloc_batch(void *arg)
+{
+	struct remote_batch *rb = arg;
+	unsigned int i;
+
+	for (i = 0; i < NR_REMOTE; i++) {
+		rb->sizes[i] = 8 + (i * 37) % 2041;
+		rb->objs[i] = kmalloc(rb->sizes[i], GFP_KERNEL);
+		if (!rb->objs[i]) {
+			atomic_fetch_add(&rb->bad, 1);
+			continue;
+		}
+		fill(rb->objs[i], rb->sizes[i], (uint8_t)i);
+	}
+}
+
+static void free_batch(void *arg)
+{
+	struct remote_batch *rb = arg;
+	unsigned int i;
+
+	for (i = 0; i < NR_REMOTE; i++) {
+		if (!rb->objs[i])
+			continue;
+		if (!check_fill(rb->objs[i], rb->sizes[i], (uint8_t)i))
+			atomic_fetch_add(&rb->bad, 1);
+		kfree(rb->objs[i]);
+		rb->objs[i] = NULL;
+	}
+}
+
+static unsigned int other_hart(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < hart_count(); i++)
+		if (i != this_hart()->index && hart_by_index(i) &&
+		    atomic_load(&hart_by_index(i)->online))
+			return i;
+	return this_hart()->index;
+}
+
+static void test_remote_free_to_boot_hart(struct ktest *t)
+{
+	static struct remote_batch rb;
+	struct invariant inv;
+	unsigned int other = other_hart();
+
+	invariant_begin(&inv);
+	atomic_store(&rb.bad, 0);
+	alloc_batch(&rb);
+	KT_ASSERT(t, smp_run_on(other, free_batch, &rb) == 0);
+	smp_wait(other);
+	KT_EXPECT_EQ(t, atomic_load(&rb.bad), 0);
+	invariant_check(t, &inv);
+}
+
+static void test_remote_free_from_boot_hart(struct ktest *t)
+{
+	static struct remote_batch rb;
+	struct invariant inv;
+	unsigned int other = other_hart();
+
+	invariant_begin(&inv);
+	atomic_store(&rb.bad, 0);
+	KT_ASSERT(t, smp_run_on(other, alloc_batch, &rb) == 0);
+	smp_wait(other);
+	free_batch(&rb);
+	KT_EXPECT_EQ(t, atomic_load(&rb.bad), 0);
+	invariant_check(t, &inv);
+}
+
+/* Each hart frees the batch the previous hart allocated. */
+static struct remote_batch ring_batches[PLATFORM_MAX_HARTS];
+
+static void ring_alloc(void *arg)
+{
+	alloc_batch(&ring_batches[this_hart()->index]);
+}
+
+static void ring_free(void *arg)
+{
+	unsigned int n = hart_count();
+	unsigned int me = this_hart()->index;
+	unsigned int prev = (me + n - 1) % n;
+
+	while (!hart_by_index(prev) || !atomic_load(&hart_by_index(prev)->online))
+		prev = (prev + n - 1) % n;
+	free_batch(&ring_batches[prev]);
+}
+
+static void test_remote_free_ring_all_harts(struct ktest *t)
+{
+	struct invariant inv;
+	unsigned int i;
+	int bad = 0;
+
+	invariant_begin(&inv);
+	for (i = 0; i < hart_count(); i++)
+		atomic_store(&ring_batches[i].bad, 0);
+	smp_run_on_all(ring_alloc, NULL);
+	smp_run_on_all(ring_free, NULL);
+	for (i = 0; i < hart_count(); i++)
+		bad += atomic_load(&ring_batches[i].bad);
+	KT_EXPECT_EQ(t, bad, 0);
+	invariant_check(t, &inv);
+}
+
+/* Exhaust memory with pages: NULL, never a panic; then all comes back. */
+static void test_exhaustion_and_recovery(struct ktest *t)
+{
+	struct invariant inv;
+	void **chain = NULL;
+	unsigned long n = 0;
+	void *p;
+
+	invariant_begin(&inv);
+	while ((p = alloc_pages(16, GFP_KERNEL))) {
+		*(void **)p = chain;
+		chain = p;
+		n++;
+	}
+	KT_EXPECT(t, n > 0);
+	KT_EXPECT(t, kmalloc(64 * 1024, GFP_KERNEL) == NULL);
+	while (chain) {
+		p = chain;
+		chain = *(void **)p;
+		free_pages(p);
+	}
+	ktest_diag("exhausted after %lu blocks of 64 KiB", n);
+	p = kmalloc(64, GFP_KERNEL);
+	KT_EXPECT(t, p != NULL);
+	kfree(p);
+	invariant_check(t, &inv);
+}
+
+static const struct ktest_case mm_cases[] = {
+	KTEST_CASE(test_every_small_size),
+	KTEST_CASE(test_large_and_pages),
+	KTEST_CASE(test_api_edges),
+	KTEST_CASE(test_lowmem),
+	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
+	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
+	KTEST_CASE_SMP(test_remote_free_ring_all_harts, 2),
+	KTEST_CASE(test_exhaustion_and_recovery),
+};
+KTEST_SUITE(mm, mm_cases);
