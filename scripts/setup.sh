@@ -77,7 +77,14 @@ source_tarball_stream() {
 		mkdir -p "$cache"
 		say "downloading $src_pkg (139 MB, once) into $cache"
 		apt_update_once
-		(cd "$cache" && apt-get download -q "$src_pkg" >&2)
+		# Into a scratch folder first: an interrupted download must not
+		# leave a truncated .deb that later runs would trust.
+		local tmp
+		tmp=$(mktemp -d "$cache/download.XXXXXX")
+		(cd "$tmp" && apt-get download -qq "$src_pkg" >&2 2>/dev/null) ||
+			(cd "$tmp" && apt-get download -q "$src_pkg" >&2)
+		mv "$tmp"/${src_pkg}_*.deb "$cache"/
+		rmdir "$tmp"
 		deb=$(ls "$cache"/${src_pkg}_*.deb | tail -n 1)
 	fi
 	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/$src_pkg.tar.xz"
