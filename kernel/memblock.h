@@ -37,8 +37,10 @@ int memblock_remove(struct memblock *mb, phys_addr_t base, phys_addr_t size);
 int memblock_reserve(struct memblock *mb, phys_addr_t base, phys_addr_t size);
 /*
  * Allocate @size bytes aligned to @align (a power of two) from memory minus
- * reserved, the lowest fitting address at or above @min_addr, below @max_addr.
- * Reserves it and returns its base, or 0 when nothing fits.
+ * reserved, the lowest fitting address at or above @min_addr, below @max_addr
+ * (the block ends at or below @max_addr; 0 means no limit).  Reserves it and
+ * returns its base, or 0 when nothing fits (so address 0 is never handed
+ * out).  @align 0 counts as 1; an @align that is not a power of two fails.
  */
 phys_addr_t memblock_alloc_range(struct memblock *mb, phys_addr_t size,
 				 phys_addr_t align, phys_addr_t min_addr,

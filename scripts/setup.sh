@@ -14,7 +14,8 @@ build="$top/build"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/hartslab"
 src_pkg=linux-source-6.1
 src_dir="$build/linux-src"
-src_stamp="$src_dir/.complete"
+# Bump the suffix when the list of extracted paths changes.
+src_stamp="$src_dir/.complete-v2"
 
 packages=(make gcc libc6-dev cpp python3 qemu-system-misc opensbi
 	  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
@@ -99,6 +100,7 @@ extract_linux_parts() {
 		--wildcards "$src_pkg/scripts/dtc/libfdt/*" \
 		"$src_pkg/arch/riscv/boot/dts/*" \
 		"$src_pkg/include/dt-bindings/*" \
+		"$src_pkg/include/uapi/linux/input-event-codes.h" \
 		"$src_pkg/tools/testing/kunit/*"
 	[ -f "$src_dir/scripts/dtc/libfdt/fdt_ro.c" ] || {
 		say "libfdt sources missing after extraction"
