@@ -63,4 +63,40 @@ void mm_report(void);
 void mm_print_buddyinfo(void);
 void mm_print_slabinfo(bool per_hart);
 
+/* ---- Added by the mm implementation (introspection for tests, stats) ---- */
+
+/* What kfree/free_pages do on bad use: report + panic (default) or count. */
+enum mm_bad_use_mode { MM_BAD_USE_PANIC, MM_BAD_USE_COUNT };
+void mm_set_bad_use_mode(enum mm_bad_use_mode mode);
+unsigned long mm_bad_use_count(void);
+
+#define MM_NR_PAGE_ORDERS 19	/* orders 0 (4 KiB) .. 18 (1 GiB) */
+
+struct mm_section_info {
+	phys_addr_t base, size;
+	uint64_t meta_bytes;
+	uint64_t managed_pages;
+	uint64_t free_pages;		/* in the buddy lists */
+	uint64_t nr_free[MM_NR_PAGE_ORDERS]; /* free blocks per order */
+	int node;
+	unsigned int nr_hart_slots;
+};
+unsigned int mm_nr_sections_added(void);
+int mm_get_section_info(unsigned int index, struct mm_section_info *info);
+
+struct mm_class_stats {
+	size_t size;
+	unsigned long in_use;		/* objects allocated, not freed */
+	unsigned long slabs;
+	unsigned long allocs;
+	unsigned long local_frees;
+	unsigned long remote_frees;
+};
+unsigned int mm_nr_size_classes(void);
+/*
+ * Totals over harts (@hart < 0) or one hart's view (allocs and slabs it
+ * owns, frees it performed).  Exact only while the harts are quiet.
+ */
+int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st);
+
 #endif

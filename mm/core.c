@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+/*
+ * mm's life cycle: mm_init, per-hart slots, draining, bad-use reports.
+ *
+ * Owns: mm_harts[] (set while sections are added or in mm_hart_init, on the
+ * hart concerned or before other harts run), the hart -> node map, and the
+ * bad-use mode and counter (atomic).  A hart's slot is touched only by that
+ * hart, with interrupts masked, apart from its revisit stack (slab.c).
+ */
+#include "mm/core.h"
+
+#include <string.h>
+
+#include "kernel/errno.h"
+#include "mm/buddy.h"
+#include "mm/kmalloc.h"
+#include "mm/section.h"
+
+struct mm_hart *mm_harts[MM_MAX_HARTS];
+unsigned int mm_nr_harts;
+int mm_hart_node[MM_MAX_HARTS];
+bool mm_all_lowmem;
+uint64_t mm_secret;
+
+/* Stand-in slot for a hart not placed yet: every fast path misses on it. */
+static struct mm_hart unplaced;
+
+static atomic_int bad_use_mode;
+static atomic_ulong bad_use_count;
+static unsigned long init_generation;
+
+size_t mm_hart_slot_size(void)
+{
+	return align_up(sizeof(struct mm_hart), 64);
+}
+
+void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
+{
+	memset(h, 0, sizeof(*h));
+	slab_hart_init(h);
+	h->pcp_head = NULL;
+	mm_stat_set(&h->pcp_count, 0);
+	h->index = index;
+	h->node = mm_hart_node[index];
+	h->ready = true;
+	mm_harts[index] = h;
+}
+
+int mm_init(unsigned int nr_harts, const int *hart_node)
+{
+	unsigned int i;
+	uintptr_t stack_probe = (uintptr_t)&i;
+
+	if (!nr_harts || nr_harts > MM_MAX_HARTS)
+		return -EINVAL;
+	section_reset_all();
+	slab_init_classes();
+	memset(&unplaced, 0, sizeof(unplaced));
+	slab_hart_init(&unplaced);
+	unplaced.ready = false;
+	mm_nr_harts = nr_harts;
+	for (i = 0; i < MM_MAX_HARTS; i++) {
+		mm_harts[i] = &unplaced;
+		mm_hart_node[i] = hart_node && i < nr_harts ? hart_node[i] : 0;
+	}
+	mm_all_lowmem = true;
+	init_generation++;
+	mm_secret = 0x9e3779b97f4a7c15ULL ^ (stack_probe << 17) ^
+		    (init_generation * 0xbf58476d1ce4e5b9ULL);
+	atomic_store(&bad_use_mode, MM_BAD_USE_PANIC);
+	atomic_store(&bad_use_count, 0);
+	return 0;
+}
+
+void mm_hart_init(void)
+{
+	unsigned int me = port_this_hart();
+	struct mm_hart *h;
+
+	if (me >= mm_nr_harts) {
+		port_log("mm: hart index %u beyond the %u harts of mm_init\n",
+			 me, mm_nr_harts);
+		return;
+	}
+	if (mm_harts[me]->ready)
+		return;
+	/* No section on this hart's node: the slot comes from pages. */
+	h = alloc_pages((mm_hart_slot_size() + PAGE_SIZE - 1) >> PAGE_SHIFT,
+			GFP_KERNEL);
+	if (!h) {
+		port_log("mm: no memory for hart %u's slot\n", me);
+		return;
+	}
+	mm_hart_slot_init(h, me);
+}
+
+void mm_drain_this_hart(bool all)
+{
+	unsigned long irq = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+
+	if (h->ready) {
+		slab_drain_hart(h, all);
+		buddy_drain_pcp(h, all);
+	}
+	port_irq_restore(irq);
+}
+
+void mm_reclaim(void)
+{
+	mm_drain_this_hart(true);
+	port_kick_other_harts();
+}
+
+void mm_set_bad_use_mode(enum mm_bad_use_mode mode)
+{
+	atomic_store(&bad_use_mode, mode);
+}
+
+unsigned long mm_bad_use_count(void)
+{
+	return atomic_load(&bad_use_count);
+}
+
+static const char *const bad_kind_name[] = {
+	[MM_BAD_UNKNOWN] = "free of an address mm never handed out",
+	[MM_BAD_INTERIOR] = "free of an interior pointer",
+	[MM_BAD_DOUBLE_FREE] = "double free",
+	[MM_BAD_NOT_HEAD] = "free of a page that heads no allocation",
+};
+
+void mm_bad_use(enum mm_bad_kind kind, const char *what, const void *addr)
+{
+	port_log("mm: %s: %s %p on hart %u\n", what, bad_kind_name[kind],
+		 addr, port_this_hart_id());
+	if (atomic_load(&bad_use_mode) == MM_BAD_USE_PANIC)
+		port_panic("mm: %s: %s %p on hart %u", what,
+			   bad_kind_name[kind], addr, port_this_hart_id());
+	atomic_fetch_add(&bad_use_count, 1);
+}

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm's global state and the per-hart slot (struct mm_hart).
+ *
+ * A hart's slot lives in the prefix of the first section on its NUMA node
+ * (or, for a hart whose node has no memory, in pages from the buddy
+ * allocator).  Everything in it is touched by its own hart only, with
+ * interrupts masked, except the fields marked "shared".
+ */
+#ifndef HARTSLAB_MM_CORE_H
+#define HARTSLAB_MM_CORE_H
+
+#include <stdatomic.h>
+
+#include "kernel/types.h"
+#include "mm/mm.h"
+#include "mm/port.h"
+#include "mm/slab.h"
+
+struct mm_hart {
+	struct mm_class cls[MM_NR_CLASSES];
+	/* The order-0 page batch: pages linked through their first word. */
+	void *pcp_head;
+	mm_stat_t pcp_count;	/* owner writes, stats read */
+	unsigned int index;
+	int node;
+	bool ready;
+	/* shared: slabs other harts queued for this one (Treiber stack). */
+	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+} __attribute__((aligned(64)));
+
+extern struct mm_hart *mm_harts[MM_MAX_HARTS];
+extern unsigned int mm_nr_harts;
+extern int mm_hart_node[MM_MAX_HARTS];
+extern bool mm_all_lowmem;	/* every section lies below 4 GiB */
+extern uint64_t mm_secret;	/* free-link key material */
+
+/* Only stable with interrupts masked (or on a hart that never migrates). */
+static inline struct mm_hart *mm_this_hart(void)
+{
+	return mm_harts[port_this_hart()];
+}
+
+enum mm_bad_kind {
+	MM_BAD_UNKNOWN,	    /* not an address mm handed out */
+	MM_BAD_INTERIOR,    /* inside an object or a run, not its start */
+	MM_BAD_DOUBLE_FREE, /* already free */
+	MM_BAD_NOT_HEAD,    /* free_pages of a page that heads nothing */
+};
+
+void mm_bad_use(enum mm_bad_kind kind, const char *what, const void *addr);
+
+/* Place a hart slot at @mem (already zeroed or not). */
+void mm_hart_slot_init(struct mm_hart *h, unsigned int index);
+size_t mm_hart_slot_size(void);
+
+/* Out of memory: drain this hart, then ask the others to (bounded). */
+void mm_reclaim(void);
+
+#endif

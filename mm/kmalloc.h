@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The allocation API.
+ *
+ * kmalloc(size, flags): objects of 1..2048 bytes come from per-hart slabs
+ * (size classes of about four per doubling), larger ones from buddy pages
+ * (exact page counts).  Power-of-two sizes are naturally aligned; every
+ * object is at least 8-byte aligned.  kmalloc(0) returns a unique minimal
+ * (8-byte) object, like any other size: it must be kfree()d; ksize() of it
+ * is 8.  Allocation never panics: out of memory returns NULL after this
+ * hart and then the others have given back what they cache.
+ *
+ * kfree(p): any hart, no size, NULL allowed.  Freeing something mm did not
+ * hand out, an interior pointer, or freeing twice is reported (with the
+ * address and hart) and panics, unless mm_set_bad_use_mode() says count.
+ *
+ * krealloc(p, n, flags), Linux semantics: p == NULL is kmalloc(n, flags);
+ * n == 0 frees p and returns NULL; n <= ksize(p) returns p unchanged (a
+ * page run is shrunk in place, its tail pages go back); otherwise a new
+ * object gets the old contents and p is freed.  On failure NULL is returned
+ * and p is left alone.  With __GFP_ZERO, bytes past the old ksize(p) up to
+ * n are zeroed.
+ *
+ * Pages: alloc_pages(n) gives exactly n pages (the unused tail of the
+ * power-of-two block is given back; n == 1 goes through the hart's batch);
+ * alloc_pages_order(o) gives 2^o pages aligned to their size; free_pages()
+ * needs no size.  Both are free-able with either free_pages() or kfree().
+ */
+#ifndef HARTSLAB_MM_KMALLOC_H
+#define HARTSLAB_MM_KMALLOC_H
+
+#include <stddef.h>
+
+#define GFP_KERNEL   0u
+#define __GFP_ZERO   0x1u
+#define __GFP_LOWMEM 0x2u /* physical address below 4 GiB */
+
+void *kmalloc(size_t size, unsigned int flags);
+void *kzalloc(size_t size, unsigned int flags);
+void *kmalloc_array(size_t n, size_t size, unsigned int flags);
+void *kcalloc(size_t n, size_t size, unsigned int flags);
+void *krealloc(const void *p, size_t new_size, unsigned int flags);
+void kfree(const void *p);
+size_t ksize(const void *p);
+
+void *alloc_pages(size_t nr_pages, unsigned int flags);
+void *alloc_pages_order(unsigned int order, unsigned int flags);
+void free_pages(void *addr);
+
+#endif

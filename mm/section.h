@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Buddy sections: one per RAM region, with its metadata at its prefix.
+ *
+ *   | struct mm_section | page_meta[npages] | hart slots | pad | pages ... |
+ *
+ * page_meta covers every page of [base, end), prefix and reserved pages
+ * included, so the page index of an address is a subtraction and a shift.
+ * The address -> section step is a table indexed by address bits
+ * (MM_SEC_GRAN_SHIFT granules); each entry names the lowest section that
+ * overlaps the granule, and sections are chained in address order for the
+ * rare granule shared by several sections.  Empty entries point at an empty
+ * dummy section, so the fast path has no NULL test.
+ */
+#ifndef HARTSLAB_MM_SECTION_H
+#define HARTSLAB_MM_SECTION_H
+
+#include <stdatomic.h>
+
+#include "kernel/types.h"
+#include "mm/mm.h"
+#include "mm/slab.h"
+#include "mm/spinlock.h"
+
+#define MM_MAX_ORDER	18 /* 2^18 pages = 1 GiB */
+#define MM_NR_ORDERS	(MM_MAX_ORDER + 1)
+#define MM_SEC_GRAN_SHIFT 30
+
+#ifdef HARTSLAB_KERNEL
+/* Linear-map addresses: bits 30..37 are physical bits 30..37 (256 GiB). */
+#define MM_SEC_TABLE_BITS 8
+#else
+/* Host user addresses: 47 bits. */
+#define MM_SEC_TABLE_BITS 17
+#endif
+#define MM_SEC_TABLE_SIZE (1UL << MM_SEC_TABLE_BITS)
+#define MM_PHYS_LIMIT	  (1ULL << (MM_SEC_GRAN_SHIFT + MM_SEC_TABLE_BITS))
+
+/* page_meta.state */
+enum {
+	PM_TAIL = 0,	 /* not the first page of anything */
+	PM_SLAB = 1,	 /* every page of a slab (so kfree masks to it) */
+	PM_FREE = 2,	 /* head of a free buddy block of .order */
+	PM_ALLOC = 3,	 /* head of an allocated run of .nr_pages */
+	PM_PCP = 4,	 /* in a hart's order-0 batch */
+	PM_RESERVED = 5, /* never handed out */
+	PM_META = 6,	 /* the section's own prefix */
+};
+
+/* 8 bytes per 4 KiB page: 0.2% of RAM. */
+struct page_meta {
+	uint8_t state;
+	uint8_t order;	   /* PM_FREE: block order; PM_ALLOC: block order */
+	uint16_t reserved;
+	uint32_t nr_pages; /* PM_ALLOC: pages in the run */
+};
+
+struct free_block {
+	struct free_block *next, *prev;
+};
+
+struct mm_section {
+	/* Read-only after mm_add_section(). */
+	uintptr_t vbase;	  /* virtual address of page 0 */
+	uint64_t npages;	  /* pages in [base, end) */
+	struct page_meta *meta;
+	struct mm_section *next;  /* address order */
+	phys_addr_t base, end;
+	uintptr_t vend;
+	int node;
+	unsigned int index;
+	uint64_t meta_bytes;	  /* prefix incl. slots and padding */
+	uint64_t managed_pages;	  /* neither prefix nor reserved */
+	uint64_t first_managed;	  /* page index after the prefix */
+	unsigned int nr_slots;	  /* hart slots in the prefix */
+
+	struct mm_spinlock lock;
+	/* Protected by lock. */
+	uint32_t free_mask;	  /* bit o: free_list[o] not empty */
+	struct free_block *free_list[MM_NR_ORDERS];
+	mm_stat_t free_pages;		/* stats read without the lock */
+	mm_stat_t nr_free[MM_NR_ORDERS];
+};
+
+extern struct mm_section *mm_sec_table[MM_SEC_TABLE_SIZE];
+extern struct mm_section *mm_sections[MM_MAX_SECTIONS];
+extern _Atomic unsigned int mm_nr_sections; /* release on publish */
+extern struct mm_section *mm_sec_lowest; /* head of the address chain */
+
+struct page_meta *section_meta_slow(uintptr_t va, struct mm_section **sp);
+
+/* The page_meta of @va, or NULL when no section holds it.  O(1). */
+static inline struct page_meta *section_meta(uintptr_t va,
+					     struct mm_section **sp)
+{
+	struct mm_section *s =
+		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+			     (MM_SEC_TABLE_SIZE - 1)];
+	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
+
+	if (unlikely(idx >= s->npages))
+		return section_meta_slow(va, sp);
+	*sp = s;
+	return &s->meta[idx];
+}
+
+/* The same, when the caller does not need the section (kfree). */
+static inline struct page_meta *section_meta_only(uintptr_t va)
+{
+	struct mm_section *s =
+		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+			     (MM_SEC_TABLE_SIZE - 1)];
+	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
+
+	if (unlikely(idx >= s->npages)) {
+		struct mm_section *ignored;
+
+		return section_meta_slow(va, &ignored);
+	}
+	return &s->meta[idx];
+}
+
+static inline uint64_t section_page_index(const struct mm_section *s,
+					  uintptr_t va)
+{
+	return (va - s->vbase) >> PAGE_SHIFT;
+}
+
+static inline void *section_page_addr(const struct mm_section *s, uint64_t idx)
+{
+	return (void *)(s->vbase + (idx << PAGE_SHIFT));
+}
+
+void section_reset_all(void);
+
+/* Sections published so far; acquire pairs with publish()'s release. */
+static inline unsigned int section_count(void)
+{
+	return atomic_load_explicit(&mm_nr_sections, memory_order_acquire);
+}
+
+#endif

@@ -1,0 +1,555 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-hart slabs with lock-free remote frees.
+ *
+ * Owns: the size-class table, every slab header, and the per-class lists
+ * in each hart's slot (struct mm_class).
+ *
+ * Who touches what:
+ *  - A slab's owner hart alone touches its ->free list, ->inuse, ->where,
+ *    ->next/->prev and the class lists, always with interrupts masked, and
+ *    with no atomic instruction and no lock on the fast paths.
+ *  - Any other hart frees into a slab only through slab->remote: a CAS push
+ *    (release) of the object, whose link was written before the CAS.  The
+ *    owner takes the whole list with one atomic exchange (acquire), which
+ *    makes every pushed link and the object contents visible to it.
+ *  - The immutable header fields (magic, owner, cls, size, first, recip,
+ *    key) are written before the slab's first object is handed out; any
+ *    hart that holds an object got it through some hand-over that ordered
+ *    it after that, so it may read them without synchronisation.
+ *
+ * No ABA: pushers only ever push, and the owner only takes the whole list
+ * (exchange) or CASes from states it alone creates.  A pusher's CAS
+ * compares the whole head word; if it matches, the node it linked to is the
+ * current head whatever happened in between, so the push is correct.
+ * Popping single nodes off a shared list (which would be ABA-prone) never
+ * happens: single pops are on the owner's private ->free list.
+ *
+ * Nothing is stranded: the low bits of slab->remote hold a state.  When
+ * the owner finds its current slab exhausted it detaches it with
+ * CAS(0 -> FULL) (failing if a remote free slipped in, which it then takes).
+ * The first remote free into a FULL slab moves it to QUEUED in the same CAS
+ * and then pushes the slab onto the owner's revisit stack (mm_hart->revisit,
+ * another push-only / take-all list).  A QUEUED slab is never released or
+ * re-listed by anyone but the owner's revisit pass, and only one CAS can
+ * see FULL, so a slab is queued at most once per detachment.  The owner
+ * looks at its revisit stack on every refill and every drain.  After the
+ * push CAS that did not see FULL, the freer never touches the slab again
+ * (the owner may free it the moment the object arrives).
+ *
+ * Lists (owner-only): c->cur, c->partial (has free objects), c->full
+ * (detached), c->spare (one empty slab).  Empty slabs go back to the buddy
+ * allocator beyond the spare.
+ *
+ * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
+ * with interrupts masked.
+ */
+#include "mm/slab.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include "mm/buddy.h"
+#include "mm/core.h"
+#include "mm/kmalloc.h"
+
+/*
+ * About four classes per doubling above 64 bytes: average internal waste
+ * over request sizes 1..2048 is about 9% (tests/host/test_slab.c measures
+ * and prints it).  Powers of two alone would average about 27%.
+ */
+const uint16_t slab_class_size[MM_NR_CLASSES] = {
+	8,   16,  24,  32,  48,  64,  80,   96,   112,  128,  160,  192,  224,
+	256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
+};
+
+/* Byte offset of the class's struct mm_class in struct mm_hart, by
+ * (size + 7) / 8: one load maps a size to its per-hart class. */
+uint16_t slab_class_off[SLAB_MAX_SIZE / 8 + 1];
+
+/* Current slab of every class on a fresh hart: never has a free object. */
+struct slab slab_none;
+
+struct class_geom {
+	uint32_t nr_objs, first_off, recip;
+};
+static struct class_geom geom[MM_NR_CLASSES];
+
+void slab_init_classes(void)
+{
+	unsigned int i, c = 0;
+
+	for (i = 0; i <= SLAB_MAX_SIZE / 8; i++) {
+		size_t size = i ? i * 8 : 8;
+
+		while (slab_class_size[c] < size)
+			c++;
+		slab_class_off[i] = offsetof(struct mm_hart, cls) +
+				    c * sizeof(struct mm_class);
+	}
+	for (c = 0; c < MM_NR_CLASSES; c++) {
+		uint32_t size = slab_class_size[c];
+		uint32_t n = (SLAB_SIZE - sizeof(struct slab)) / size;
+
+		geom[c].nr_objs = n;
+		geom[c].first_off = SLAB_SIZE - n * size;
+		geom[c].recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
+	}
+	memset(&slab_none, 0, sizeof(slab_none));
+	slab_none.free = &slab_none;
+	slab_none.inuse = 1;
+}
+
+unsigned int slab_class_of(size_t size)
+{
+	return (slab_class_off[(size + 7) >> 3] - offsetof(struct mm_hart, cls)) /
+	       sizeof(struct mm_class);
+}
+
+void slab_hart_init(struct mm_hart *h)
+{
+	unsigned int c;
+
+	for (c = 0; c < MM_NR_CLASSES; c++) {
+		struct mm_class *k = &h->cls[c];
+
+		k->cur = &slab_none;
+		k->partial = k->full = k->spare = NULL;
+		mm_stat_set(&k->nr_alloc, 0);
+		mm_stat_set(&k->nr_slabs, 0);
+		mm_stat_set(&k->remote_frees, 0);
+		mm_stat_set(&k->taken_back, 0);
+	}
+	atomic_init(&h->revisit, NULL);
+}
+
+/* ---- debug poisoning ---- */
+
+#if MM_DEBUG
+#define POISON_FREE 0x6b
+
+void slab_debug_poison(struct slab *s, void *obj)
+{
+	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
+	       s->size - sizeof(uintptr_t));
+}
+
+void slab_debug_check_alloc(struct slab *s, void *obj)
+{
+	const unsigned char *p = obj;
+	uint32_t i;
+
+	for (i = sizeof(uintptr_t); i < s->size; i++)
+		if (p[i] != POISON_FREE) {
+			port_log("mm: hart %u: object %p (size %u) written "
+				 "after free at offset %u\n",
+				 port_this_hart_id(), obj, s->size, i);
+			mm_bad_use(MM_BAD_DOUBLE_FREE, "use after free", obj);
+			return;
+		}
+}
+#endif
+
+/* ---- owner-side list handling (interrupts masked) ---- */
+
+static struct slab **class_list(struct mm_class *c, uint8_t where)
+{
+	return where == SLAB_PARTIAL ? &c->partial : &c->full;
+}
+
+static void list_add_slab(struct mm_class *c, struct slab *s, uint8_t where)
+{
+	struct slab **head = class_list(c, where);
+
+	s->where = where;
+	s->prev = NULL;
+	s->next = *head;
+	if (*head)
+		(*head)->prev = s;
+	*head = s;
+}
+
+static void list_del_slab(struct mm_class *c, struct slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		*class_list(c, s->where) = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+	s->where = 0;
+}
+
+static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
+{
+	const struct class_geom *g = &geom[cls];
+	uint32_t size = slab_class_size[cls], i;
+	struct slab *s = buddy_alloc_slab(h->node);
+	char *obj;
+
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof(*s));
+	s->magic = SLAB_MAGIC;
+	s->owner = h->index;
+	s->cls = cls;
+	s->size = size;
+	s->nr_objs = g->nr_objs;
+	s->recip = g->recip;
+	s->first = (uintptr_t)s + g->first_off;
+	s->key = mm_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
+	atomic_init(&s->remote, 0);
+	/* Free list in address order, ending at the header. */
+	obj = (char *)s->first;
+	s->free = obj;
+	for (i = 0; i < g->nr_objs; i++, obj += size) {
+		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
+
+		slab_debug_poison(s, obj);
+		*(uintptr_t *)obj = slab_link(s, next);
+	}
+	mm_stat_add(&h->cls[cls].nr_slabs, 1);
+	return s;
+}
+
+static void slab_release(struct mm_class *c, struct slab *s)
+{
+	s->magic = 0;
+	mm_stat_add(&c->nr_slabs, (unsigned long)-1);
+	buddy_free_slab(s);
+}
+
+/* An empty slab leaves the lists: kept as the spare or released. */
+static void slab_retire(struct mm_class *c, struct slab *s)
+{
+	if (!c->spare) {
+		s->where = SLAB_SPARE;
+		c->spare = s;
+	} else {
+		slab_release(c, s);
+	}
+}
+
+/*
+ * Put a taken remote list (ending at the slab header) in front of ->free.
+ * About five instructions per object: the walk counts and finds the tail.
+ */
+static unsigned int slab_splice(struct mm_class *c, struct slab *s,
+				uintptr_t *list)
+{
+	uintptr_t *p, *last = NULL;
+	unsigned int n = 0;
+
+	for (p = list; p && (void *)p != (void *)s; p = slab_unlink(s, *p)) {
+		last = p;
+		n++;
+	}
+	if (!n)
+		return 0;
+	*last = slab_link(s, s->free);
+	s->free = list;
+	s->inuse -= n;
+	mm_stat_add(&c->taken_back, n);
+	return n;
+}
+
+/*
+ * Take back the remote frees of an attached slab (state bits 0, so the
+ * exchange to 0 loses no state).  Acquire: pairs with the pushers' release
+ * CAS, so their link words and object contents are visible.
+ */
+static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
+{
+	uintptr_t head;
+
+	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
+		return 0;
+	head = atomic_exchange_explicit(&s->remote, 0, memory_order_acquire);
+	return slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
+}
+
+/* Re-list the slabs other harts queued for us (state QUEUED, list FULL). */
+static void slab_process_revisit(struct mm_hart *h)
+{
+	struct slab *s, *next;
+
+	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
+		return;
+	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
+	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
+	for (; s; s = next) {
+		struct mm_class *c = &h->cls[s->cls];
+		uintptr_t head;
+
+		next = s->revisit_next;
+		/* QUEUED -> 0 (attached) and take what was pushed. */
+		head = atomic_exchange_explicit(&s->remote, 0,
+						memory_order_acquire);
+		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
+		list_del_slab(c, s);
+		if (s->inuse == 0)
+			slab_retire(c, s);
+		else
+			list_add_slab(c, s, SLAB_PARTIAL);
+	}
+}
+
+/*
+ * The current slab is exhausted: detach it as FULL, unless remote frees
+ * are waiting in it (then they are taken and it stays current).  The CAS
+ * is a release so that our earlier reads of ->revisit_next (a previous
+ * revisit pass) happen before a remote freer that sees FULL rewrites it.
+ */
+static bool slab_detach_cur(struct mm_class *c, struct slab *s)
+{
+	for (;;) {
+		uintptr_t expect = 0;
+
+		if (slab_take_remote(c, s))
+			return false;
+		if (atomic_compare_exchange_strong_explicit(
+			    &s->remote, &expect, REMOTE_FULL,
+			    memory_order_release, memory_order_relaxed))
+			break;
+	}
+	c->cur = &slab_none;
+	s->inuse -= SLAB_CUR_BIAS;
+	list_add_slab(c, s, SLAB_FULL);
+	return true;
+}
+
+/* Interrupts masked.  Find an object for class @cls of hart @h. */
+static void *slab_refill(struct mm_hart *h, unsigned int cls)
+{
+	struct mm_class *c = &h->cls[cls];
+	struct slab *s;
+
+	slab_process_revisit(h);
+	s = c->cur;
+	if (s != &slab_none && !slab_detach_cur(c, s))
+		return slab_alloc_fast(c);
+	if (c->cur == &slab_none) {
+		s = c->partial;
+		if (s) {
+			list_del_slab(c, s);
+		} else if (c->spare) {
+			s = c->spare;
+			c->spare = NULL;
+		} else {
+			s = slab_new(h, cls);
+			if (!s)
+				return NULL;
+		}
+		s->where = SLAB_CUR;
+		s->inuse += SLAB_CUR_BIAS;
+		c->cur = s;
+	}
+	return slab_alloc_fast(c);
+}
+
+void *slab_alloc_slow(size_t size, unsigned int flags)
+{
+	unsigned int cls = slab_class_of(size), attempt;
+	unsigned long irq;
+	void *p = NULL;
+
+	for (attempt = 0; attempt < 2 && !p; attempt++) {
+		struct mm_hart *h;
+
+		if (attempt)
+			mm_reclaim();
+		irq = port_irq_save();
+		h = mm_this_hart();
+		if (unlikely(!h->ready)) {
+			port_irq_restore(irq);
+			mm_hart_init();
+			irq = port_irq_save();
+			h = mm_this_hart();
+			if (!h->ready) {
+				port_irq_restore(irq);
+				return NULL;
+			}
+		}
+		p = slab_alloc_fast(&h->cls[cls]);
+		if (!p)
+			p = slab_refill(h, cls);
+		port_irq_restore(irq);
+	}
+	if (p && (flags & __GFP_ZERO))
+		memset(p, 0, slab_class_size[cls]);
+	return p;
+}
+
+/* ---- frees that left the fast path ---- */
+
+/* Exact: is @va on the slab's own free list or its remote list? */
+static bool slab_obj_is_free(const struct slab *s, uintptr_t va)
+{
+	uintptr_t *p;
+	uintptr_t head;
+
+	for (p = s->free; (void *)p != (void *)s; p = slab_unlink(s, *p))
+		if ((uintptr_t)p == va)
+			return true;
+	/* Pushed nodes never change: a snapshot of the head can be walked. */
+	head = atomic_load_explicit(&s->remote, memory_order_acquire) &
+	       ~REMOTE_STATE;
+	for (p = (uintptr_t *)head; p && (void *)p != (void *)s;
+	     p = slab_unlink(s, *p))
+		if ((uintptr_t)p == va)
+			return true;
+	return false;
+}
+
+/* A FULL slab got a local free: attach it, unless a remote freer queued it
+ * (then the revisit pass attaches it). */
+static void slab_try_attach(struct mm_class *c, struct slab *s)
+{
+	uintptr_t old = atomic_load_explicit(&s->remote, memory_order_relaxed);
+
+	do {
+		if ((old & REMOTE_STATE) != REMOTE_FULL)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&s->remote, &old, old & ~REMOTE_STATE, memory_order_relaxed,
+		memory_order_relaxed));
+	list_del_slab(c, s);
+	list_add_slab(c, s, SLAB_PARTIAL);
+}
+
+static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
+				 uintptr_t va)
+{
+	struct mm_class *c = &h->cls[s->cls];
+	unsigned long irq = port_irq_save();
+
+	if (slab_obj_looks_free(s, va) && slab_obj_is_free(s, va)) {
+		port_irq_restore(irq);
+		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree", (void *)va);
+		return;
+	}
+	slab_debug_poison(s, (void *)va);
+	*(uintptr_t *)va = slab_link(s, s->free);
+	s->free = (void *)va;
+	s->inuse--;
+	if (s->where == SLAB_FULL)
+		slab_try_attach(c, s);
+	if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
+		list_del_slab(c, s);
+		slab_retire(c, s);
+	}
+	port_irq_restore(irq);
+}
+
+static void slab_queue_revisit(struct slab *s)
+{
+	struct mm_hart *owner = mm_harts[s->owner];
+	struct slab *top = atomic_load_explicit(&owner->revisit,
+						memory_order_relaxed);
+
+	/* Release: ->revisit_next is visible to the owner's exchange. */
+	do {
+		s->revisit_next = top;
+	} while (!atomic_compare_exchange_weak_explicit(
+		&owner->revisit, &top, s, memory_order_release,
+		memory_order_relaxed));
+}
+
+static void slab_free_remote(struct slab *s, uintptr_t va)
+{
+	struct mm_hart *me = mm_this_hart();
+	uintptr_t old, new;
+
+	if (slab_obj_looks_free(s, va)) {
+		/* Only the owner can walk its lists; the encoded link with a
+		 * secret key makes a false alarm practically impossible. */
+		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
+		return;
+	}
+	slab_debug_poison(s, (void *)va);
+	old = atomic_load_explicit(&s->remote, memory_order_relaxed);
+	do {
+		uintptr_t next = old & ~REMOTE_STATE;
+		uintptr_t state = old & REMOTE_STATE;
+
+		*(uintptr_t *)va = slab_link(s, next ? (void *)next : (void *)s);
+		new = va | (state == REMOTE_FULL ? REMOTE_QUEUED : state);
+		/* Release: the link (and the object) before the push.
+		 * Acquire: when we see FULL, the owner's reads of
+		 * ->revisit_next from an earlier pass happened before. */
+	} while (!atomic_compare_exchange_weak_explicit(
+		&s->remote, &old, new, memory_order_acq_rel,
+		memory_order_relaxed));
+	if ((old & REMOTE_STATE) == REMOTE_FULL)
+		slab_queue_revisit(s);
+	if (me->ready)
+		mm_stat_add(&me->cls[s->cls].remote_frees, 1);
+}
+
+void slab_free_slow(struct slab *s, uintptr_t va)
+{
+	if (unlikely(s->magic != SLAB_MAGIC)) {
+		mm_bad_use(MM_BAD_UNKNOWN, "kfree", (void *)va);
+		return;
+	}
+	if (unlikely(!slab_obj_valid(s, va))) {
+		mm_bad_use(MM_BAD_INTERIOR, "kfree", (void *)va);
+		return;
+	}
+	if (s->owner == port_this_hart())
+		slab_free_local_slow(mm_this_hart(), s, va);
+	else
+		slab_free_remote(s, va);
+}
+
+size_t slab_ksize(const struct slab *s, uintptr_t va)
+{
+	if (s->magic != SLAB_MAGIC || !slab_obj_valid(s, va)) {
+		mm_bad_use(s->magic != SLAB_MAGIC ? MM_BAD_UNKNOWN :
+						    MM_BAD_INTERIOR,
+			   "ksize", (void *)va);
+		return 0;
+	}
+	return s->size;
+}
+
+/* ---- drain ---- */
+
+static void drain_class(struct mm_class *c, bool all)
+{
+	struct slab *s, *next;
+
+	s = c->cur;
+	if (s != &slab_none) {
+		slab_take_remote(c, s);
+		if (all && s->inuse == SLAB_CUR_BIAS) {
+			c->cur = &slab_none;
+			s->inuse = 0;
+			s->where = 0;
+			slab_retire(c, s);
+		}
+	}
+	for (s = c->partial; s; s = next) {
+		next = s->next;
+		slab_take_remote(c, s);
+		if (s->inuse == 0) {
+			list_del_slab(c, s);
+			slab_retire(c, s);
+		}
+	}
+	if (all && c->spare) {
+		slab_release(c, c->spare);
+		c->spare = NULL;
+	}
+}
+
+/* Interrupts masked by the caller. */
+void slab_drain_hart(struct mm_hart *h, bool all)
+{
+	unsigned int c;
+
+	slab_process_revisit(h);
+	for (c = 0; c < MM_NR_CLASSES; c++)
+		drain_class(&h->cls[c], all);
+}

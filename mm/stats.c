@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Statistics and reports: meminfo totals, buddyinfo, slabinfo.
+ *
+ * Owns no state: it reads section counters (relaxed atomics, written under
+ * the section locks) and hart counters (relaxed atomics written by their
+ * owners).  Walking another hart's slab lists (slabinfo's in-use figure) is
+ * only exact while that hart is quiet; it is meant for reports and tests.
+ */
+#include "mm/stats.h"
+
+#include "mm/core.h"
+#include "mm/section.h"
+#include "mm/slab.h"
+
+static uint64_t rd(const mm_stat_t *v)
+{
+	return mm_stat_read(v);
+}
+
+static unsigned long rdl(const mm_stat_t *v)
+{
+	return mm_stat_read(v);
+}
+
+void mm_get_totals(struct mm_totals *t)
+{
+	unsigned int i;
+
+	t->managed_bytes = t->free_bytes = t->meta_bytes = 0;
+	for (i = 0; i < section_count(); i++) {
+		struct mm_section *s = mm_sections[i];
+
+		t->managed_bytes += s->managed_pages << PAGE_SHIFT;
+		t->free_bytes += rd(&s->free_pages) << PAGE_SHIFT;
+		t->meta_bytes += s->meta_bytes;
+	}
+	for (i = 0; i < mm_nr_harts; i++)
+		if (mm_harts[i]->ready)
+			t->free_bytes += (uint64_t)rdl(&mm_harts[i]->pcp_count)
+					 << PAGE_SHIFT;
+}
+
+unsigned int mm_nr_sections_added(void)
+{
+	return section_count();
+}
+
+int mm_get_section_info(unsigned int index, struct mm_section_info *info)
+{
+	struct mm_section *s;
+	unsigned int o;
+
+	if (index >= section_count())
+		return -1;
+	s = mm_sections[index];
+	info->base = s->base;
+	info->size = s->end - s->base;
+	info->meta_bytes = s->meta_bytes;
+	info->managed_pages = s->managed_pages;
+	info->free_pages = rd(&s->free_pages);
+	for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
+		info->nr_free[o] = o < MM_NR_ORDERS ? rd(&s->nr_free[o]) : 0;
+	info->node = s->node;
+	info->nr_hart_slots = s->nr_slots;
+	return 0;
+}
+
+void mm_report(void)
+{
+	struct mm_totals t;
+	unsigned int i;
+
+	for (i = 0; i < section_count(); i++) {
+		struct mm_section *s = mm_sections[i];
+
+		port_log("mm: section base=0x%llx size=0x%llx meta=0x%llx "
+			 "managed_pages=%llu node=%d\n",
+			 (unsigned long long)s->base,
+			 (unsigned long long)(s->end - s->base),
+			 (unsigned long long)s->meta_bytes,
+			 (unsigned long long)s->managed_pages, s->node);
+	}
+	mm_get_totals(&t);
+	port_log("mm: managed_bytes=%llu free_bytes=%llu meta_bytes=%llu\n",
+		 (unsigned long long)t.managed_bytes,
+		 (unsigned long long)t.free_bytes,
+		 (unsigned long long)t.meta_bytes);
+}
+
+void mm_print_buddyinfo(void)
+{
+	unsigned int i, o;
+
+	for (i = 0; i < section_count(); i++) {
+		struct mm_section *s = mm_sections[i];
+
+		port_log("mm: buddyinfo section %u node %d base=0x%llx "
+			 "free_pages=%llu:",
+			 i, s->node, (unsigned long long)s->base,
+			 (unsigned long long)rd(&s->free_pages));
+		for (o = 0; o < MM_NR_ORDERS; o++)
+			port_log(" %llu", (unsigned long long)rd(&s->nr_free[o]));
+		port_log("\n");
+	}
+}
+
+unsigned int mm_nr_size_classes(void)
+{
+	return MM_NR_CLASSES;
+}
+
+static unsigned long list_inuse(struct slab *s)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next)
+		n += s->inuse;
+	return n;
+}
+
+int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
+{
+	unsigned long inuse = 0, taken = 0;
+	unsigned int i;
+
+	if (cls >= MM_NR_CLASSES || hart >= (int)mm_nr_harts)
+		return -1;
+	st->size = slab_class_size[cls];
+	st->slabs = st->allocs = st->remote_frees = 0;
+	for (i = 0; i < mm_nr_harts; i++) {
+		struct mm_hart *h = mm_harts[i];
+		struct mm_class *c = &h->cls[cls];
+
+		if (!h->ready || (hart >= 0 && (int)i != hart))
+			continue;
+		st->slabs += rdl(&c->nr_slabs);
+		st->allocs += rdl(&c->nr_alloc);
+		st->remote_frees += rdl(&c->remote_frees);
+		taken += rdl(&c->taken_back);
+		if (c->cur != &slab_none)
+			inuse += c->cur->inuse - SLAB_CUR_BIAS;
+		inuse += list_inuse(c->partial) + list_inuse(c->full);
+	}
+	/* Remote frees not yet taken back still count in their slab. */
+	inuse -= st->remote_frees - taken;
+	st->in_use = hart < 0 ? inuse : 0;
+	st->local_frees = st->allocs - inuse - st->remote_frees;
+	if (hart >= 0)
+		st->local_frees = 0; /* only meaningful as a total */
+	return 0;
+}
+
+void mm_print_slabinfo(bool per_hart)
+{
+	unsigned int c;
+	int h;
+
+	port_log("mm: slabinfo  size   in_use    slabs     allocs  local_frees "
+		 "remote_frees\n");
+	for (c = 0; c < MM_NR_CLASSES; c++) {
+		struct mm_class_stats st;
+
+		mm_get_class_stats(c, -1, &st);
+		if (!st.allocs && !st.slabs)
+			continue;
+		port_log("mm: slabinfo %5zu %8lu %8lu %10lu %12lu %12lu\n",
+			 st.size, st.in_use, st.slabs, st.allocs,
+			 st.local_frees, st.remote_frees);
+		if (!per_hart)
+			continue;
+		for (h = 0; h < (int)mm_nr_harts; h++) {
+			mm_get_class_stats(c, h, &st);
+			if (!st.allocs && !st.slabs && !st.remote_frees)
+				continue;
+			port_log("mm: slabinfo   hart %d: slabs=%lu allocs=%lu "
+				 "remote_frees=%lu\n",
+				 h, st.slabs, st.allocs, st.remote_frees);
+		}
+	}
+}

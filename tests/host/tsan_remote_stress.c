@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Remote-free stress, built only with ThreadSanitizer.
+ *
+ * NR_HARTS threads act as harts.  Each allocates objects of random sizes
+ * (mostly slab classes, some page runs), writes a pattern derived from the
+ * address and size, and hands each to another thread through a
+ * single-producer single-consumer ring (so most frees are remote).  The
+ * receiver checks the pattern and frees it; a few objects are freed locally.
+ * The run is bounded in time; then every thread empties its rings, drains,
+ * and the accounting invariant is checked.  Any data race TSan sees makes
+ * it exit non-zero, and so does a pattern or accounting mismatch.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernel/types.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/port.h"
+#include "tests/host/mm_fixture.h"
+
+#define NR_HARTS 4
+#define RING	 2048
+#define RUN_NS	 (2 * 1000000000L)
+
+struct obj_msg {
+	void *p;
+	size_t size;
+};
+
+struct ring {
+	_Atomic unsigned long head, tail; /* head: consumer, tail: producer */
+	struct obj_msg slot[RING];
+};
+
+static struct ring rings[NR_HARTS][NR_HARTS]; /* [from][to] */
+static atomic_bool stop;
+static pthread_barrier_t barrier;
+static atomic_ulong errors, sent, local_freed;
+
+static unsigned char pattern(const void *p, size_t size, size_t i)
+{
+	return (unsigned char)(((uintptr_t)p >> 4) ^ size ^ (i * 7));
+}
+
+static void fill(void *p, size_t size)
+{
+	unsigned char *c = p;
+	size_t i, step = size > 256 ? 61 : 1;
+
+	for (i = 0; i < size; i += step)
+		c[i] = pattern(p, size, i);
+	c[size - 1] = pattern(p, size, size - 1);
+}
+
+static void verify_and_free(void *p, size_t size)
+{
+	unsigned char *c = p;
+	size_t i, step = size > 256 ? 61 : 1;
+
+	for (i = 0; i < size; i += step)
+		if (c[i] != pattern(p, size, i))
+			atomic_fetch_add(&errors, 1);
+	if (c[size - 1] != pattern(p, size, size - 1))
+		atomic_fetch_add(&errors, 1);
+	kfree(p);
+}
+
+static bool ring_push(struct ring *r, struct obj_msg m)
+{
+	unsigned long t = atomic_load_explicit(&r->tail, memory_order_relaxed);
+
+	if (t - atomic_load_explicit(&r->head, memory_order_acquire) == RING)
+		return false;
+	r->slot[t % RING] = m;
+	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
+	return true;
+}
+
+static bool ring_pop(struct ring *r, struct obj_msg *m)
+{
+	unsigned long h = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+	if (h == atomic_load_explicit(&r->tail, memory_order_acquire))
+		return false;
+	*m = r->slot[h % RING];
+	atomic_store_explicit(&r->head, h + 1, memory_order_release);
+	return true;
+}
+
+static unsigned int drain_incoming(unsigned int me)
+{
+	struct obj_msg m;
+	unsigned int from, n = 0;
+
+	for (from = 0; from < NR_HARTS; from++)
+		while (ring_pop(&rings[from][me], &m)) {
+			verify_and_free(m.p, m.size);
+			n++;
+		}
+	return n;
+}
+
+static size_t random_size(unsigned int *seed)
+{
+	unsigned int r = rand_r(seed);
+
+	if (r % 50 == 0)
+		return 2049 + r % 20000; /* page runs */
+	return 1 + (r >> 8) % 2048;
+}
+
+static void *hart_main(void *arg)
+{
+	unsigned int me = (unsigned int)(uintptr_t)arg, seed = me * 7919 + 1;
+	unsigned long iter = 0;
+
+	port_host_set_hart(me);
+	mm_hart_init();
+	pthread_barrier_wait(&barrier);
+	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
+		size_t size = random_size(&seed);
+		void *p = kmalloc(size, GFP_KERNEL);
+		unsigned int to;
+
+		if (!p) {
+			atomic_fetch_add(&errors, 1);
+			break;
+		}
+		fill(p, size);
+		to = (me + 1 + rand_r(&seed) % (NR_HARTS - 1)) % NR_HARTS;
+		if (rand_r(&seed) % 10 == 0 ||
+		    !ring_push(&rings[me][to], (struct obj_msg){ p, size })) {
+			verify_and_free(p, size); /* local free */
+			atomic_fetch_add(&local_freed, 1);
+		} else {
+			atomic_fetch_add(&sent, 1);
+		}
+		drain_incoming(me);
+		if (++iter % 1024 == 0)
+			port_host_service();
+	}
+	/* Nobody produces after this barrier. */
+	pthread_barrier_wait(&barrier);
+	drain_incoming(me);
+	/* Every remote free is done after this one. */
+	pthread_barrier_wait(&barrier);
+	mm_drain_this_hart(true);
+	port_host_hart_offline();
+	return NULL;
+}
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+int main(void)
+{
+	pthread_t th[NR_HARTS];
+	struct mm_totals before, after;
+	size_t arena_size = 256UL << 20;
+	void *arena;
+	unsigned int i;
+	long t0;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	if (mm_init(NR_HARTS, NULL))
+		return 1;
+	arena = fx_map(arena_size, 1UL << 21, false);
+	if (!arena || mm_add_region((uintptr_t)arena, arena_size))
+		return 1;
+	port_host_hart_offline();
+	mm_get_totals(&before);
+	pthread_barrier_init(&barrier, NULL, NR_HARTS + 1);
+	for (i = 0; i < NR_HARTS; i++)
+		pthread_create(&th[i], NULL, hart_main, (void *)(uintptr_t)i);
+	t0 = now_ns();
+	pthread_barrier_wait(&barrier);
+	while (now_ns() - t0 < RUN_NS) {
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&stop, true);
+	pthread_barrier_wait(&barrier);
+	pthread_barrier_wait(&barrier);
+	for (i = 0; i < NR_HARTS; i++)
+		pthread_join(th[i], NULL);
+	mm_get_totals(&after);
+	printf("tsan_remote_stress: %lu objects handed between harts, %lu "
+	       "freed locally, %lu errors, free bytes %llu -> %llu\n",
+	       atomic_load(&sent), atomic_load(&local_freed),
+	       atomic_load(&errors), (unsigned long long)before.free_bytes,
+	       (unsigned long long)after.free_bytes);
+	mm_print_slabinfo(false);
+	if (atomic_load(&errors) || after.free_bytes != before.free_bytes ||
+	    atomic_load(&sent) < 1000 || mm_bad_use_count()) {
+		printf("FAIL\n");
+		return 1;
+	}
+	printf("PASS\n");
+	return 0;
+}
