@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: MIT
+/*
+ * KTAP suite "bench": instruction counts of the memory manager's paths,
+ * run only when named (test=bench), never with test=all.  Meant for
+ * QEMU with -icount shift=0,sleep=off, where rdinstret counts guest
+ * instructions and repeats exactly from run to run (scripts/bench.py).
+ *
+ * Method: each figure is (instret over a loop of N operations - instret
+ * over the same loop with an empty body) / N, so the loop's own counter
+ * and branch are subtracted; the call sequences and argument set-up of
+ * the measured functions stay in.  Each loop is measured TRIALS times and
+ * the smallest count kept: a timer interrupt that lands inside one trial
+ * adds its handler to that trial only.  Under icount the counter is
+ * QEMU's global instruction clock, shared by all harts, so every hart not
+ * being measured waits in wfi (it executes nothing) rather than spinning.
+ *
+ * Output, one diagnostic line per figure, in hundredths:
+ *	# bench: name=<what> size=<bytes> iters=<N> instret=<per op>
+ */
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "arch/riscv/csr.h"
+#include "kernel/hart.h"
+#include "kernel/ktest.h"
+#include "kernel/smp.h"
+#include "mm/kmalloc.h"
+#include "mm/mm.h"
+#include "mm/slab.h"
+
+#define TRIALS	    5
+#define PAIR_ITERS  1024
+#define PAGE_ITERS  256
+#define BIG_ITERS   64
+#define REMOTE_OBJS 512 /* objects freed remotely per trial */
+#define REMOTE_SIZE 64
+
+/* Keep the compiler from merging or deleting an allocation and its free. */
+static inline void escape(void *p)
+{
+	__asm__ volatile("" : : "r"(p) : "memory");
+}
+
+/* Instructions of the empty loop: the baseline every figure subtracts. */
+static __attribute__((noinline)) unsigned long loop_empty(unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		escape((void *)(uintptr_t)i);
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_kmalloc_pair(size_t size,
+								 unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = kmalloc(size, GFP_KERNEL);
+
+		escape(p);
+		kfree(p);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_pages_pair(size_t pages,
+							       unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = alloc_pages(pages, GFP_KERNEL);
+
+		escape(p);
+		free_pages(p);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_order_pair(unsigned int order,
+							       unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = alloc_pages_order(order, GFP_KERNEL);
+
+		escape(p);
+		free_pages(p);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_kfree(void **objs,
+							  unsigned int n,
+							  unsigned int stride)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		kfree(objs[i * stride]);
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_empty_array(void **objs,
+								unsigned int n,
+								unsigned int stride)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		escape(objs[i * stride]);
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long time_drain(void)
+{
+	unsigned long t0 = rdinstret();
+
+	mm_drain_this_hart(false);
+	return rdinstret() - t0;
+}
+
+static unsigned long min_ul(unsigned long a, unsigned long b)
+{
+	return a < b ? a : b;
+}
+
+/* One result line; @net is instructions over @n operations. */
+static void report(const char *name, unsigned long size, unsigned int n,
+		   unsigned long net)
+{
+	unsigned long x100 = (net * 100 + n / 2) / n;
+
+	ktest_diag("bench: name=%s size=%lu iters=%u instret=%lu.%02lu", name,
+		   size, n, x100 / 100, x100 % 100);
+}
+
+static unsigned long empty_baseline(unsigned int n)
+{
+	unsigned long best = ~0UL;
+	unsigned int k;
+
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_empty(n));
+	return best;
+}
+
+static unsigned long net(unsigned long total, unsigned long empty)
+{
+	return total > empty ? total - empty : 0;
+}
+
+/* ---------------------------------------------------------------- cases -- */
+
+static void bench_loop_overhead(struct ktest *t)
+{
+	report("empty_loop", 0, PAIR_ITERS, empty_baseline(PAIR_ITERS));
+}
+
+/*
+ * Two figures per class.  kmalloc_pair: the loop alone, so each kfree
+ * gives back the only object in use of its slab (what an idle class sees).
+ * kmalloc_pair_resident: the same loop while one other object of the class
+ * stays allocated, so the slab never empties (the steady state of a class
+ * in use).  The allocator may treat "slab becomes empty" differently.
+ */
+static void bench_kmalloc_pair(struct ktest *t)
+{
+	unsigned long empty = empty_baseline(PAIR_ITERS);
+	unsigned int c, k;
+
+	for (c = 0; c < MM_NR_CLASSES; c++) {
+		size_t size = slab_class_size[c];
+		unsigned long best = ~0UL;
+		void *p = kmalloc(size, GFP_KERNEL); /* warm: slab exists */
+
+		KT_ASSERT(t, p);
+		kfree(p);
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best, loop_kmalloc_pair(size, PAIR_ITERS));
+		report("kmalloc_pair", size, PAIR_ITERS, net(best, empty));
+
+		p = kmalloc(size, GFP_KERNEL); /* the resident object */
+		KT_ASSERT(t, p);
+		best = ~0UL;
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best, loop_kmalloc_pair(size, PAIR_ITERS));
+		kfree(p);
+		report("kmalloc_pair_resident", size, PAIR_ITERS,
+		       net(best, empty));
+	}
+}
+
+static void bench_large(struct ktest *t)
+{
+	static const size_t sizes[] = { 3000, 64 * 1024 };
+	unsigned long empty = empty_baseline(BIG_ITERS);
+	unsigned int i, k;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		unsigned long best = ~0UL;
+		void *p = kmalloc(sizes[i], GFP_KERNEL);
+
+		KT_ASSERT(t, p);
+		kfree(p);
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best, loop_kmalloc_pair(sizes[i], BIG_ITERS));
+		report("kmalloc_large_pair", sizes[i], BIG_ITERS, net(best, empty));
+	}
+}
+
+static void bench_pages(struct ktest *t)
+{
+	unsigned long empty = empty_baseline(PAGE_ITERS);
+	unsigned long best = ~0UL;
+	unsigned int k;
+	void *p;
+
+	/* One page: through the per-hart batch. */
+	p = alloc_pages(1, GFP_KERNEL);
+	KT_ASSERT(t, p);
+	free_pages(p);
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_pages_pair(1, PAGE_ITERS));
+	report("pages_pair", 4096, PAGE_ITERS, net(best, empty));
+
+	/* An exact odd count: the tail of an order-3 block goes back. */
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_pages_pair(5, PAGE_ITERS));
+	report("pages_pair", 5 * 4096, PAGE_ITERS, net(best, empty));
+
+	/* 2 MiB: order 9. */
+	empty = empty_baseline(BIG_ITERS);
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_order_pair(9, BIG_ITERS));
+	report("pages_pair", 2UL << 20, BIG_ITERS, net(best, empty));
+}
+
+/* ----------------------------------------------------------- remote free -- */
+
+struct remote_job {
+	void **objs;
+	unsigned int n, stride;
+	unsigned int waker;	 /* index of the hart to wake when done */
+	unsigned long freed;	 /* instret of the kfree loop */
+	unsigned long empty;	 /* instret of the same loop, no kfree */
+	_Atomic int done;
+};
+
+static void remote_free_job(void *arg)
+{
+	struct remote_job *j = arg;
+	unsigned long e = ~0UL;
+	unsigned int k;
+
+	for (k = 0; k < TRIALS; k++)
+		e = min_ul(e, loop_empty_array(j->objs, j->n, j->stride));
+	j->empty = e;
+	j->freed = loop_kfree(j->objs, j->n, j->stride);
+	atomic_store_explicit(&j->done, 1, memory_order_release);
+	smp_send_ipi(j->waker, IPI_PING);
+}
+
+/*
+ * Wait for the job with this hart in wfi, so that it adds nothing to the
+ * shared instruction clock while the other hart measures.
+ */
+static void wait_quietly(struct remote_job *j, unsigned int other)
+{
+	while (!atomic_load_explicit(&j->done, memory_order_acquire)) {
+		irq_disable();
+		if (!atomic_load_explicit(&j->done, memory_order_acquire))
+			wait_for_interrupt();
+		irq_enable();
+	}
+	smp_wait(other);
+}
+
+static void bench_remote_free(struct ktest *t)
+{
+	static void *objs[2 * REMOTE_OBJS];
+	static struct remote_job job;
+	unsigned int self = this_hart()->index, other, i, k;
+	unsigned long best_free = ~0UL, best_take = ~0UL, idle = ~0UL;
+
+	other = self == 0 ? 1 : 0;
+	for (k = 0; k < TRIALS; k++) {
+		unsigned long take;
+
+		/*
+		 * Allocate 2N here, let the other hart free every second one:
+		 * no slab empties, so the take-back figure is the splice of
+		 * the remote lists alone, not slabs going back to the buddy.
+		 */
+		for (i = 0; i < 2 * REMOTE_OBJS; i++) {
+			objs[i] = kmalloc(REMOTE_SIZE, GFP_KERNEL);
+			KT_ASSERT(t, objs[i]);
+		}
+		idle = min_ul(idle, time_drain());
+		job = (struct remote_job){ .objs = objs + 1, .n = REMOTE_OBJS,
+					   .stride = 2, .waker = self };
+		KT_ASSERT(t, smp_run_on(other, remote_free_job, &job) == 0);
+		wait_quietly(&job, other);
+		best_free = min_ul(best_free, net(job.freed, job.empty));
+		take = time_drain();
+		best_take = min_ul(best_take, net(take, idle));
+		for (i = 0; i < 2 * REMOTE_OBJS; i += 2)
+			kfree(objs[i]);
+		mm_drain_this_hart(false);
+	}
+	report("remote_free", REMOTE_SIZE, REMOTE_OBJS, best_free);
+	report("remote_takeback", REMOTE_SIZE, REMOTE_OBJS, best_take);
+	report("drain_idle", 0, 1, idle);
+}
+
+static const struct ktest_case bench_cases[] = {
+	KTEST_CASE(bench_loop_overhead),
+	KTEST_CASE(bench_kmalloc_pair),
+	KTEST_CASE(bench_large),
+	KTEST_CASE(bench_pages),
+	KTEST_CASE_SMP(bench_remote_free, 2),
+};
+KTEST_SUITE_EXPLICIT(bench, bench_cases);
