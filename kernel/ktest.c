@@ -12,6 +12,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/watchdog.h"
 
 extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
 
@@ -95,9 +96,11 @@ static int run_suite(const struct ktest_suite *s, unsigned int nr)
 
 	printk("    KTAP version 1\n    # Subtest: %s\n    1..%u\n", s->name,
 	       s->nr_cases);
+	watchdog_suite_begin(s->name);
 	for (i = 0; i < s->nr_cases; i++)
 		if (!run_case(&s->cases[i], i + 1))
 			failed++;
+	watchdog_suite_end();
 	printk("%s %u %s\n", failed ? "not ok" : "ok", nr, s->name);
 	return failed;
 }

@@ -20,6 +20,7 @@
 #include "kernel/shell.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
+#include "kernel/watchdog.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "sbi/sbi.h"
@@ -200,6 +201,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	if (ret)
 		boot_fail(2, "smp", "the boot hart is not a usable hart");
 	setup_mm();
+	watchdog_init();
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())
 		printk("timer: not started on the boot hart\n");

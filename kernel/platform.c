@@ -868,6 +868,8 @@ int platform_parse(const void *fdt, const struct platform_params *params,
 	err = check_fdt(fdt, params, p);
 	if (err)
 		return err;
+	/* First: a boot that fails below still needs it for its exit status. */
+	parse_exit_dev(fdt, p);
 	chosen = fdt_path_offset(fdt, "/chosen");
 	err = parse_cpus(fdt, p);
 	if (!err)
@@ -878,10 +880,7 @@ int platform_parse(const void *fdt, const struct platform_params *params,
 		err = parse_chosen(fdt, chosen, p);
 	if (!err)
 		err = parse_console(fdt, chosen, p);
-	if (err)
-		return err;
-	parse_exit_dev(fdt, p);
-	return 0;
+	return err;
 }
 
 int platform_hart_index(const struct platform *p, uint32_t id)

@@ -1,18 +1,29 @@
 // SPDX-License-Identifier: MIT
 /*
  * The serial console: a prompt on the boot hart, polled input, line editing
- * with backspace, one command per line.
+ * with backspace, one command per line.  Commands run on the boot hart;
+ * "stress" borrows every other hart through smp_run_on(), as the KTAP suite
+ * does.
  */
 #include "kernel/shell.h"
 
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/riscv/csr.h"
+#include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/hart.h"
 #include "kernel/printk.h"
+#include "kernel/smp.h"
 #include "mm/mm.h"
+#include "tests/kernel/stress.h"
 
-#define LINE_MAX 80
+#define LINE_MAX	   80
+#define STRESS_DEFAULT_S   2
+#define STRESS_MAX_S	   3600
 
 struct command {
 	const char *name;
@@ -27,9 +38,96 @@ static void cmd_meminfo(const char *args)
 	mm_report();
 }
 
+static void cmd_buddyinfo(const char *args)
+{
+	mm_print_buddyinfo();
+}
+
+static void cmd_slabinfo(const char *args)
+{
+	bool per_hart = !strcmp(args, "harts");
+
+	if (*args && !per_hart) {
+		printk("usage: slabinfo [harts]\n");
+		return;
+	}
+	mm_print_slabinfo(per_hart);
+}
+
+static void cmd_harts(const char *args)
+{
+	unsigned int i;
+
+	printk("%-6s %-6s %-7s %-10s %-12s %s\n", "hart", "index", "online",
+	       "ticks", "heartbeat", "doing");
+	for (i = 0; i < hart_count(); i++) {
+		const struct hart *h = hart_by_index(i);
+		const char *doing;
+
+		if (!h) {
+			printk("%-6s %-6u %-7s\n", "-", i, "no");
+			continue;
+		}
+		doing = *(const char *const volatile *)&h->doing;
+		printk("%-6u %-6u %-7s %-10lu %-12lu %s\n", h->hartid, h->index,
+		       atomic_load(&h->online) ? "yes" : "no",
+		       atomic_load(&h->timer_ticks),
+		       atomic_load(&h->heartbeat),
+		       h == this_hart() ? "console" : doing ? doing : "idle");
+	}
+}
+
+static void __printf(1, 2) shell_say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
+	printk("\n");
+}
+
+static void cmd_stress(const char *args)
+{
+	struct stress_opts o = { .seconds = STRESS_DEFAULT_S, .say = shell_say };
+	struct stress_result r;
+	unsigned int i;
+
+	if (*args) {
+		char *end;
+		unsigned long s = strtoul(args, &end, 10);
+
+		if (*end || !s || s > STRESS_MAX_S) {
+			printk("usage: stress [seconds: 1..%u]\n", STRESS_MAX_S);
+			return;
+		}
+		o.seconds = s;
+	}
+	printk("stress: %u s on %u harts...\n", o.seconds, smp_online_count());
+	if (stress_run(&o, &r)) {
+		printk("stress: PASS, free memory back to %llu bytes\n",
+		       (unsigned long long)r.free_after);
+		return;
+	}
+	for (i = 0; i < r.nr_errors && i < STRESS_MAX_ERRORS; i++)
+		printk("stress: FAIL: %s\n", r.errors[i]);
+	if (r.free_after != r.free_before)
+		printk("stress: FAIL: free bytes %llu after, %llu before\n",
+		       (unsigned long long)r.free_after,
+		       (unsigned long long)r.free_before);
+	if (r.bad_frees)
+		printk("stress: FAIL: %lu bad frees\n", r.bad_frees);
+}
+
 static const struct command commands[] = {
 	{ "help", "list the commands", cmd_help },
 	{ "meminfo", "sections, managed/free/metadata bytes", cmd_meminfo },
+	{ "buddyinfo", "free blocks per order per section", cmd_buddyinfo },
+	{ "slabinfo", "per class: objects, slabs, frees ('harts': per hart)",
+	  cmd_slabinfo },
+	{ "harts", "state of each hart", cmd_harts },
+	{ "stress", "[seconds] run the stress workload on every hart",
+	  cmd_stress },
 	{ "poweroff", "power the machine off", NULL },
 };
 
@@ -95,8 +193,8 @@ void shell_run(void)
 			    !strncmp(commands[i].name, line, n))
 				cmd = &commands[i];
 		if (!cmd) {
-			printk("unknown command '%.*s': try 'help'\n", (int)n,
-			       line);
+			printk("unknown command '%.*s': type 'help' for the "
+			       "list\n", (int)n, line);
 			continue;
 		}
 		if (!cmd->run)

@@ -7,6 +7,12 @@ OpenSBI, kernel and FDT ranges reserved), count the kernel's KTAP results,
 and check that Linux's kunit.py parser reads the log without complaint.
 Bad device trees derived from QEMU's own must end in a clear message and a
 non-zero exit status.
+
+Beyond the matrix (in `make test` too): the serial console driven from the
+host (scripts/console_test.py), the stress suite with each fault injected
+(each must fail, pointing at the fault), the watchdog (a hung hart, a suite
+past its deadline) and crash=wx / crash=stack (a panic report naming the
+store page fault, non-zero exit status).
 """
 import argparse
 import os
@@ -14,8 +20,10 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import console_test  # noqa: E402
 import ktap  # noqa: E402
 import qemu  # noqa: E402
 
@@ -28,6 +36,37 @@ KUNIT = os.path.join(ROOT, "build", "linux-src", "tools", "testing", "kunit",
 # the two-node NUMA layout.
 MATRIX = [(s, m, None) for s in (1, 2, 4, 8) for m in ("128M", "1G", "4G")]
 MATRIX += [(4, "768M", 2)]
+
+WATCHDOG_EXIT = 4  # kernel/watchdog.h
+
+# Stress runs with a fault injected, on 2 harts: (inject, expected exit
+# status or None for any non-zero, patterns the log must contain).
+INJECTIONS = [
+    ("corrupt", 1, [r"not ok \d+ test_stress_all_harts",
+                    r"hart \d+: object 0x[0-9a-f]+ \(size \d+, allocated by "
+                    r"hart \d+\) byte \d+: expected 0x[0-9a-f]{2} found "
+                    r"0x[0-9a-f]{2}"]),
+    ("leak", 1, [r"not ok \d+ test_stress_free_memory_exact",
+                 r"bytes missing \(leaked"]),
+    ("nodrain", 1, [r"not ok \d+ test_stress_free_memory_exact",
+                    r"bytes missing \(final drain skipped"]),
+    ("doublefree", 1, [r"not ok \d+ test_stress_all_harts",
+                       r"mm: kfree.*: double free 0x[0-9a-f]+ on hart \d+",
+                       r"mm detected 1 bad frees"]),
+    ("hang", WATCHDOG_EXIT, [r"watchdog: hart \d+ stuck for \d+ ms doing "
+                             r"'stress: injected hang'"]),
+]
+
+# Other runs that must fail in a precise way: (name, args, status, patterns).
+FAILURES = [
+    ("watchdog-suite-deadline", "test=stress seconds=30 suite_timeout=3",
+     WATCHDOG_EXIT, [r"watchdog: suite 'stress' past its deadline of 3 s"]),
+    ("crash-wx", "crash=wx", 1,
+     [r"panic: hart \d+: fatal store page fault at 0x[0-9a-f]+"]),
+    ("crash-stack", "crash=stack", 1,
+     [r"kernel stack overflow",
+      r"panic: hart \d+: fatal store page fault at 0x[0-9a-f]+"]),
+]
 
 
 class Verdicts:
@@ -90,10 +129,25 @@ def kunit_parse_ok(log_path):
     return not bad and "Testing complete" in out, (bad or out[-300:])
 
 
+def stress_totals(text):
+    """The stress suite's total line as a dict, or None."""
+    m = re.search(r"# stress: total (.*)$", text, re.M)
+    if not m:
+        return None
+    return dict(kv.split("=", 1) for kv in m.group(1).split() if "=" in kv)
+
+
+def case_timeout(args, smp, cap):
+    """Long enough for a slow 8-hart run on a small host, never a hang."""
+    m = re.search(r"\bseconds=(\d+)", args)
+    secs = int(m.group(1)) if m else 2
+    return min(cap, 90 + 4 * secs + 10 * smp)
+
+
 def boot_case(name, smp, mem, numa, args, timeout):
     log = os.path.join(LOGS, name + ".log")
     cmd = qemu.qemu_command(smp, mem, numa, args)
-    run = qemu.run_qemu(cmd, timeout, log)
+    run = qemu.run_qemu(cmd, case_timeout(args, smp, timeout), log)
     v = Verdicts(name)
     v.check("exit_status", run.status == 0,
             "status %s%s" % (run.status, " (timeout)" if run.timed_out else ""))
@@ -131,8 +185,14 @@ def bad_dtb_cases(timeout):
                 subprocess.run(["fdtput", "-t", "s", dtb, node, prop, val],
                                check=True)
         else:
-            subprocess.run(["fdtput", "-c", dtb, "/reserved-memory/bad@f0000000"],
-                           check=True)
+            # QEMU's tree may have no /reserved-memory: -p creates it.
+            subprocess.run(["fdtput", "-p", "-c", dtb,
+                            "/reserved-memory/bad@f0000000"], check=True)
+            for prop, val in (("#address-cells", "2"), ("#size-cells", "2")):
+                subprocess.run(["fdtput", "-t", "x", dtb, "/reserved-memory",
+                                prop, val], check=True)
+            subprocess.run(["fdtput", "-t", "x", dtb, "/reserved-memory",
+                            "ranges"], check=True)
             subprocess.run(["fdtput", "-t", "x", dtb,
                             "/reserved-memory/bad@f0000000", "reg",
                             "0", "f0000000", "0", "1000"], check=True)
@@ -150,15 +210,75 @@ def bad_dtb_cases(timeout):
     return verdicts
 
 
+def must_fail_case(name, smp, mem, args, status, patterns, timeout):
+    """A run that has to fail: the right exit status and message."""
+    log = os.path.join(LOGS, name + ".log")
+    run = qemu.run_qemu(qemu.qemu_command(smp, mem, None, args), timeout, log)
+    v = Verdicts(name)
+    if status is None:
+        v.check("nonzero_exit", run.status not in (0, None),
+                "status %s" % run.status)
+    else:
+        v.check("exit_status_%d" % status, run.status == status,
+                "status %s%s" % (run.status,
+                                 " (timeout)" if run.timed_out else ""))
+    for i, pat in enumerate(patterns):
+        v.check("message%d" % (i + 1), re.search(pat, run.output, re.M),
+                "no match for %r" % pat)
+    v.message = first_match(run.output, patterns)
+    return v, run
+
+
+def first_match(text, patterns):
+    for pat in reversed(patterns):
+        m = re.search(pat, text, re.M)
+        if m:
+            line_start = text.rfind("\n", 0, m.start()) + 1
+            line_end = text.find("\n", m.end())
+            return text[line_start:line_end if line_end >= 0 else None].strip()
+    return ""
+
+
+def failure_cases(timeout):
+    """Each injected fault and each provoked crash must be caught."""
+    for inject, status, patterns in INJECTIONS:
+        args = "test=stress seconds=1 inject=" + inject
+        yield must_fail_case("inject-" + inject, 2, "256M", args, status,
+                             patterns, min(timeout, 120))
+    for name, args, status, patterns in FAILURES:
+        yield must_fail_case(name, 2, "256M", args, status, patterns,
+                             min(timeout, 120))
+
+
+def console_case():
+    start = time.monotonic()
+    v = Verdicts("console")
+    for check, ok, why in console_test.run():
+        v.check(check, ok, why)
+    v.seconds = time.monotonic() - start
+    return v
+
+
+def echo_verdict(v, seconds, echo, extra=""):
+    echo("qemu %-28s %5.1fs  %d passed, %d failed%s"
+         % (v.name, seconds, v.counts.passed, v.counts.failed, extra))
+    for note in v.notes:
+        echo("    " + note)
+
+
 def run_matrix(matrix, args, timeout, with_bad=True, echo=print):
     total = ktap.Counts()
     for smp, mem, numa in matrix:
         name = "smp%d-%s%s" % (smp, mem, "-numa2" if numa else "")
         v, run = boot_case(name, smp, mem, numa, args, timeout)
         total.add(v.counts)
-        echo("qemu %-16s %5.1fs  %d passed, %d failed, %d skipped"
+        st = stress_totals(run.output)
+        echo("qemu %-16s %5.1fs  %d passed, %d failed, %d skipped%s"
              % (name, run.seconds, v.counts.passed, v.counts.failed,
-                v.counts.skipped))
+                v.counts.skipped,
+                "  (stress: %s ops, %s remote frees, %s ops/s)"
+                % (st.get("ops"), st.get("remote_frees"),
+                   st.get("ops_per_sec")) if st else ""))
         for note in v.notes:
             echo("    " + note)
     if with_bad:
@@ -168,6 +288,12 @@ def run_matrix(matrix, args, timeout, with_bad=True, echo=print):
                                                       v.counts.failed))
             for note in v.notes:
                 echo("    " + note)
+        for v, run in failure_cases(timeout):
+            total.add(v.counts)
+            echo_verdict(v, run.seconds, echo, "  [%s]" % v.message[:100])
+        v = console_case()
+        total.add(v.counts)
+        echo_verdict(v, v.seconds, echo)
     return total
 
 
@@ -180,12 +306,24 @@ def main():
     ap.add_argument("--seconds", type=int, default=300)
     ap.add_argument("--args", default="test=all seconds=2")
     ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--only", choices=["matrix", "extra"],
+                    help="only the matrix, or only the extra checks")
     a = ap.parse_args()
     if a.stress:
         matrix = [(a.smp, a.mem, None)]
         args = "test=stress seconds=%d" % a.seconds
         timeout = a.seconds * 3 + 120
         total = run_matrix(matrix, args, timeout, with_bad=False)
+        log = os.path.join(LOGS, "smp%d-%s.log" % (a.smp, a.mem))
+        with open(log) as f:
+            text = f.read()
+        for line in text.split("\n"):
+            if re.match(r"^\s*# stress: ", line):
+                print(line.strip())
+    elif a.only == "extra":
+        total = run_matrix([], a.args, a.timeout)
+    elif a.only == "matrix":
+        total = run_matrix(MATRIX, a.args, a.timeout, with_bad=False)
     else:
         total = run_matrix(MATRIX, a.args, a.timeout)
     for f in total.failures:

@@ -515,6 +515,28 @@ static void test_bad_inputs(void)
 	}
 }
 
+/*
+ * A tree that fails validation still yields the exit device, so that the
+ * kernel's boot failure reaches QEMU as a non-zero exit status.
+ */
+static void test_exit_device_known_on_failure(void)
+{
+	struct platform p;
+	size_t len;
+	char *fdt = load_dtb("qemu-smp1-128M.dtb", &len);
+	int node;
+
+	KT_ASSERT(fdt);
+	node = fdt_path_offset(fdt, "/memory@80000000");
+	KT_ASSERT(node >= 0);
+	KT_ASSERT(fdt_nop_node(fdt, node) == 0);
+	KT_EXPECT_EQ(platform_parse(fdt, &host_params, &p), -ENODEV);
+	KT_EXPECT(strstr(p.error, "no memory node") != NULL);
+	KT_EXPECT(p.exit_dev.present);
+	KT_EXPECT_EQ(p.exit_dev.base, 0x100000);
+	free(fdt);
+}
+
 /* Every prefix of a real tree is refused; only the whole one parses. */
 static void test_every_truncation(void)
 {
@@ -592,6 +614,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(test_synth_sbi_console),
 	KTAP_CASE(test_synth_max),
 	KTAP_CASE(test_bad_inputs),
+	KTAP_CASE(test_exit_device_known_on_failure),
 	KTAP_CASE(test_every_truncation),
 	KTAP_CASE(test_fuzz_corruption),
 };
