@@ -171,10 +171,25 @@ static size_t read_line(char *buf, size_t len)
 	}
 }
 
+/*
+ * What `make run` shows before the prompt: one second of the stress
+ * workload on every hart, with remote frees between all of them.
+ * "demo=0" on the command line skips it.
+ */
+static void smp_demo(void)
+{
+	if (!cmdline_get_ulong("demo", 1))
+		return;
+	printk("demo: every hart allocates, hands 3 of 4 objects to the "
+	       "others, and frees what it receives\n");
+	cmd_stress("1");
+}
+
 void shell_run(void)
 {
 	char line[LINE_MAX];
 
+	smp_demo();
 	printk("hartslab console: type 'help'\n");
 	for (;;) {
 		const struct command *cmd = NULL;
