@@ -43,8 +43,11 @@ HTSAN_SRCS := $(sort $(wildcard tests/host/tsan_*.c))
 HHELP_SRCS := $(filter-out $(HTEST_SRCS) $(HTSAN_SRCS), \
 	$(wildcard tests/host/*.c))
 
-VARIANTS := host host-asan host-tsan
+# host-debug: the MM_DEBUG build (poisoning, checks on reuse), so that
+# `make test` exercises it without a separate `make DEBUG=1`.
+VARIANTS := host host-asan host-tsan host-debug
 FLAGS_host :=
+FLAGS_host-debug := -DMM_DEBUG=1
 FLAGS_host-asan := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FLAGS_host-tsan := -fsanitize=thread -O1
@@ -55,21 +58,30 @@ kernel: $(B)/kernel.elf $(B)/kernel.bin
 host-tools: $(B)/host/platinfo
 host-tests: $(patsubst tests/host/%.c,$(B)/host/%,$(HTEST_SRCS)) \
 	$(patsubst tests/host/%.c,$(B)/host-asan/%,$(HTEST_SRCS)) \
+	$(patsubst tests/host/%.c,$(B)/host-debug/%,$(HTEST_SRCS)) \
 	$(patsubst tests/host/%.c,$(B)/host-tsan/%,$(HTSAN_SRCS))
 
+# Objects depend on the flags they were built with: `make DEBUG=1` after a
+# plain `make` must rebuild, not link stale objects.
+FLAGS_STAMP := $(B)/.flags
+FLAGS_NOW := $(KCFLAGS) | $(HCFLAGS)
+ifneq ($(shell cat $(FLAGS_STAMP) 2>/dev/null),$(strip $(FLAGS_NOW)))
+$(shell mkdir -p $(B) && echo '$(strip $(FLAGS_NOW))' > $(FLAGS_STAMP))
+endif
+
 # ---- kernel ----
-$(B)/kobj/%.c.o: %.c
+$(B)/kobj/%.c.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  KCC     $<"
 	@$(KCC) $(KCFLAGS) $(KWARN) -c $< -o $@
 
-$(B)/kobj/%.S.o: %.S
+$(B)/kobj/%.S.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  KAS     $<"
 	@$(KCC) $(KCFLAGS) -D__ASSEMBLY__ -c $< -o $@
 
 # libfdt is not ours: built as it is, without our warning set.
-$(B)/kobj/libfdt/%.c.o: $(LIBFDT_DIR)/%.c
+$(B)/kobj/libfdt/%.c.o: $(LIBFDT_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  KCC     libfdt/$*.c"
 	@$(KCC) $(KCFLAGS) -w -c $< -o $@
@@ -83,7 +95,7 @@ $(B)/kernel.bin: $(B)/kernel.elf
 
 # ---- host: one object tree per variant ----
 define host_variant
-$(B)/$(1)/obj/%.c.o: %.c
+$(B)/$(1)/obj/%.c.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $$(dir $$@)
 	@echo "  HCC     $$< ($(1))"
 	@$(HCC) $(HCFLAGS) $(FLAGS_$(1)) -c $$< -o $$@

@@ -3,8 +3,9 @@
 
 1. DTBs for the discovery tests (scripts/make_dtbs.sh).
 2. Host unit tests: build/host/test_* (plain), build/host-asan/test_*
-   (AddressSanitizer + UBSan), build/host-tsan/tsan_* (ThreadSanitizer),
-   and the script tests tests/host/test_*.sh.  Each prints KTAP.
+   (AddressSanitizer + UBSan), build/host-debug/test_* (MM_DEBUG: freed
+   objects poisoned), build/host-tsan/tsan_* (ThreadSanitizer), and the
+   script tests tests/host/test_*.sh.  Each prints KTAP.
 3. The QEMU matrix (scripts/harness.py): boots, boot-report checks, the
    in-kernel KTAP suites, kunit.py parse, bad device trees.
 
@@ -48,6 +49,7 @@ def run_logged(cmd, log, timeout, env=None):
 def host_programs():
     progs = []
     for variant, pattern in (("host", "test_*"), ("host-asan", "test_*"),
+                             ("host-debug", "test_*"),
                              ("host-tsan", "tsan_*")):
         for path in sorted(glob.glob(os.path.join(ROOT, "build", variant,
                                                   pattern))):
