@@ -53,6 +53,8 @@ FLAGS_host-asan := -fsanitize=address,undefined -fno-sanitize-recover=all \
 FLAGS_host-tsan := -fsanitize=thread -O1
 
 .PHONY: all kernel host-tools host-tests bench-bins
+# Keep the objects of test programs: they are intermediate files to make.
+.SECONDARY:
 all: kernel host-tools
 kernel: $(B)/kernel.elf $(B)/kernel.bin
 host-tools: $(B)/host/platinfo
