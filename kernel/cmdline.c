@@ -5,11 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *cmdline = "";
+#define CMDLINE_MAX 512
 
-void cmdline_set(const char *args)
+/* A copy: the FDT that held the original is handed back after boot. */
+static char cmdline[CMDLINE_MAX];
+
+bool cmdline_set(const char *args)
 {
-	cmdline = args ? args : "";
+	size_t n = args ? strnlen(args, CMDLINE_MAX) : 0;
+	bool fits = n < CMDLINE_MAX;
+
+	if (!fits)
+		n = CMDLINE_MAX - 1;
+	memcpy(cmdline, args ? args : "", n);
+	cmdline[n] = '\0';
+	return fits;
 }
 
 const char *cmdline_get_all(void)

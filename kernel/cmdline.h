@@ -8,7 +8,8 @@
 
 #include "kernel/types.h"
 
-void cmdline_set(const char *args);
+/* Keep a copy of @args; false when it had to be cut short. */
+bool cmdline_set(const char *args);
 const char *cmdline_get_all(void);
 /* Copy the value of @key into @buf; false when @key is absent. */
 bool cmdline_get(const char *key, char *buf, size_t len);

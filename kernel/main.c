@@ -4,10 +4,13 @@
  * platform from the FDT, memblock, the final page table, console, memory
  * manager, the other harts, then what the command line asks for.
  */
+#include <libfdt.h>
+
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
 #include "arch/riscv/trap.h"
+#include "kernel/boot.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
@@ -28,6 +31,13 @@
 extern char _kernel_start[], _kernel_end[];
 
 static struct platform platform;
+/*
+ * The FDT's 2 MiB window is needed only while booting: it stays out of the
+ * sections until the kernel no longer reads the FDT, then it is hot-added
+ * as a section of its own (boot_only_window, hand_back_boot_ranges).
+ */
+static struct mm_range boot_only;
+static int boot_only_node;
 /* Counters read by the very first instructions at _start. */
 static unsigned long entry_instret, entry_time;
 static struct memblock boot_memblock;
@@ -134,6 +144,72 @@ static void add_sections(void)
 	}
 }
 
+static const struct platform_mem *memory_holding(phys_addr_t pa)
+{
+	unsigned int i;
+
+	for (i = 0; i < platform.nr_mem; i++)
+		if (pa >= platform.mem[i].base &&
+		    pa - platform.mem[i].base < platform.mem[i].size)
+			return &platform.mem[i];
+	return NULL;
+}
+
+/*
+ * The 2 MiB-aligned window around the FDT, if it holds nothing else that
+ * is reserved: it is kept out of the sections now and handed back later.
+ */
+static void keep_fdt_window_for_later(phys_addr_t fdt_pa, size_t fdt_size)
+{
+	const struct memblock_type *rt = &boot_memblock.reserved;
+	const struct platform_mem *m = memory_holding(fdt_pa);
+	phys_addr_t lo = align_down(fdt_pa, 2UL << 20);
+	phys_addr_t hi = align_up(fdt_pa + fdt_size, 2UL << 20);
+	unsigned int i;
+
+	if (!m)
+		return;
+	lo = lo > m->base ? lo : m->base;
+	hi = hi < m->base + m->size ? hi : m->base + m->size;
+	for (i = 0; i < rt->cnt; i++) {
+		phys_addr_t rb = rt->regions[i].base;
+		phys_addr_t re = rb + rt->regions[i].size;
+
+		if (re > lo && rb < hi && (rb < fdt_pa || re > fdt_pa + fdt_size))
+			return; /* shares the window with something else */
+	}
+	if (memblock_remove(&boot_memblock, lo, hi - lo))
+		return;
+	boot_only.base = lo;
+	boot_only.size = hi - lo;
+	boot_only_node = m->node;
+}
+
+const struct mm_range *boot_only_range(void)
+{
+	return &boot_only;
+}
+
+/* After boot: nothing reads the FDT any more; its window becomes RAM. */
+static void hand_back_boot_ranges(void)
+{
+	int ret;
+
+	if (!boot_only.size)
+		return;
+	ret = mm_add_section(boot_only.base, boot_only.size, boot_only_node,
+			     NULL, 0);
+	if (ret) {
+		printk("mm: boot-only range 0x%llx+0x%llx not handed back: %s\n",
+		       (unsigned long long)boot_only.base,
+		       (unsigned long long)boot_only.size, errno_name(ret));
+		return;
+	}
+	printk("mm: handed back base=0x%llx size=0x%llx (fdt, boot only)\n",
+	       (unsigned long long)boot_only.base,
+	       (unsigned long long)boot_only.size);
+}
+
 static phys_addr_t table_page_from_buddy(void)
 {
 	void *p = alloc_pages(1, __GFP_ZERO);
@@ -141,7 +217,7 @@ static phys_addr_t table_page_from_buddy(void)
 	return p ? virt_to_phys(p) : 0;
 }
 
-static void setup_mm(void)
+static void setup_mm(phys_addr_t fdt_pa)
 {
 	int nodes[PLATFORM_MAX_HARTS];
 	unsigned int i, n = 0;
@@ -153,6 +229,7 @@ static void setup_mm(void)
 	ret = mm_init(n, nodes);
 	if (ret)
 		panic("mm_init: %s", errno_name(ret));
+	keep_fdt_window_for_later(fdt_pa, fdt_totalsize(phys_to_virt(fdt_pa)));
 	add_sections();
 	mmu_set_page_source(table_page_from_buddy);
 	mm_hart_init();
@@ -193,14 +270,15 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 		boot_fail(2, "paging", errno_name(ret));
 	if (power_init(&platform.exit_dev) || console_init(&platform.console))
 		boot_fail(2, "mmio", "cannot map the console or exit device");
-	cmdline_set(platform.bootargs);
+	if (!cmdline_set(platform.bootargs))
+		printk("boot: command line too long, cut short\n");
 	timer_set_frequency(platform.timebase_freq);
 	report_sbi();
 	platform_report(&platform, printk);
 	ret = smp_init(&platform, hartid);
 	if (ret)
 		boot_fail(2, "smp", "the boot hart is not a usable hart");
-	setup_mm();
+	setup_mm(fdt_pa);
 	watchdog_init();
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())
@@ -209,6 +287,8 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	if (smp_boot_secondaries())
 		printk("smp: some harts did not start\n");
 	smp_report();
+	platform.bootargs = NULL; /* the FDT is not read after this point */
+	hand_back_boot_ranges();
 	crash_if_requested();
 	if (ktest_requested())
 		machine_exit(ktest_run_selected() ? 1 : 0);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/riscv/memlayout.h"
+#include "kernel/boot.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
@@ -308,7 +309,33 @@ static void test_exhaustion_and_recovery(struct ktest *t)
 	invariant_check(t, &inv);
 }
 
+/* The FDT's window, kept out while booting, is a section of its own now. */
+static void test_boot_window_handed_back(struct ktest *t)
+{
+	const struct mm_range *w = boot_only_range();
+	struct mm_section_info info;
+	unsigned int i;
+	bool found = false;
+
+	if (!w->size) {
+		ktest_skip(t, "the FDT shared its window with other reserved memory");
+		return;
+	}
+	for (i = 0; i < mm_nr_sections_added(); i++) {
+		if (mm_get_section_info(i, &info))
+			continue;
+		if (info.base == w->base && info.size == w->size) {
+			found = true;
+			KT_EXPECT(t, info.managed_pages > 0);
+			KT_EXPECT(t, info.managed_pages * PAGE_SIZE +
+					     info.meta_bytes <= w->size);
+		}
+	}
+	KT_EXPECT(t, found);
+}
+
 static const struct ktest_case mm_cases[] = {
+	KTEST_CASE(test_boot_window_handed_back),
 	KTEST_CASE(test_every_small_size),
 	KTEST_CASE(test_large_and_pages),
 	KTEST_CASE(test_api_edges),
