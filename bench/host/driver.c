@@ -195,6 +195,27 @@ static void report(const struct result *r)
 	       (r->requested_peak_bytes + 1023) / 1024);
 }
 
+/*
+ * The timed region of a multi-threaded workload, run by the main thread:
+ * the workers wait at the barrier once when ready, once to start together,
+ * and once when done.  Memory and instructions are counted in between.
+ */
+static void time_workers(struct result *r)
+{
+	double t0;
+
+	pthread_barrier_wait(&barrier);
+	reset_peak_rss();
+	r->rss_before_kb = status_kb("VmRSS");
+	CALLGRIND_START_INSTRUMENTATION;
+	t0 = now_sec();
+	pthread_barrier_wait(&barrier);
+	pthread_barrier_wait(&barrier);
+	r->seconds = now_sec() - t0;
+	CALLGRIND_STOP_INSTRUMENTATION;
+	r->peak_kb = status_kb("VmHWM");
+}
+
 /* ---------------------------------------------------------------- pair -- */
 
 static void run_pair(unsigned long size, unsigned long iters)
@@ -282,7 +303,6 @@ static void run_prodcons(unsigned int pairs, unsigned long size,
 	pthread_t tid[MAX_THREADS];
 	struct pc_arg args[MAX_THREADS];
 	struct ring *rings;
-	double t0;
 
 	if (!pairs || n > MAX_THREADS)
 		die("prodcons: 1 .. 8 pairs");
@@ -297,16 +317,7 @@ static void run_prodcons(unsigned int pairs, unsigned long size,
 		if (pthread_create(&tid[i], NULL, pc_thread, &args[i]))
 			die("pthread_create");
 	}
-	pthread_barrier_wait(&barrier);
-	reset_peak_rss();
-	r.rss_before_kb = status_kb("VmRSS");
-	CALLGRIND_START_INSTRUMENTATION;
-	t0 = now_sec();
-	pthread_barrier_wait(&barrier);
-	pthread_barrier_wait(&barrier);
-	r.seconds = now_sec() - t0;
-	CALLGRIND_STOP_INSTRUMENTATION;
-	r.peak_kb = status_kb("VmHWM");
+	time_workers(&r);
 	for (i = 0; i < n; i++)
 		pthread_join(tid[i], NULL);
 	report(&r);
@@ -422,7 +433,6 @@ static void run_mix(unsigned int nthreads, unsigned long iters)
 	pthread_t tid[MAX_THREADS];
 	struct ring *rings;
 	unsigned int i;
-	double t0;
 
 	if (!nthreads || nthreads > MAX_THREADS)
 		die("mix: 1 .. 16 threads");
@@ -445,16 +455,7 @@ static void run_mix(unsigned int nthreads, unsigned long iters)
 		if (pthread_create(&tid[i], NULL, mix_thread_fn, m))
 			die("pthread_create");
 	}
-	pthread_barrier_wait(&barrier);
-	reset_peak_rss();
-	r.rss_before_kb = status_kb("VmRSS");
-	CALLGRIND_START_INSTRUMENTATION;
-	t0 = now_sec();
-	pthread_barrier_wait(&barrier);
-	pthread_barrier_wait(&barrier);
-	r.seconds = now_sec() - t0;
-	CALLGRIND_STOP_INSTRUMENTATION;
-	r.peak_kb = status_kb("VmHWM");
+	time_workers(&r);
 	pthread_barrier_wait(&barrier);
 	for (i = 0; i < nthreads; i++)
 		pthread_join(tid[i], NULL);

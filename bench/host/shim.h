@@ -93,100 +93,55 @@ static inline void bench_free(void *p)
 	kfree(p);
 }
 
-#elif defined(BENCH_ALLOC_MIMALLOC)
+#else /* the user-space allocators: no set-up of their own */
 
+static inline void bench_global_init(unsigned int nthreads)
+{
+	(void)nthreads;
+}
+
+static inline void bench_thread_init(unsigned int index)
+{
+	(void)index;
+}
+
+static inline void bench_thread_exit(void)
+{
+}
+
+#if defined(BENCH_ALLOC_MIMALLOC)
 #include <mimalloc.h>
-
 #define BENCH_ALLOC_NAME "mimalloc"
-
-static inline void bench_global_init(unsigned int nthreads)
-{
-	(void)nthreads;
-}
-
-static inline void bench_thread_init(unsigned int index)
-{
-	(void)index;
-}
-
-static inline void bench_thread_exit(void)
-{
-}
-
-static inline void *bench_alloc(size_t size)
-{
-	return mi_malloc(size);
-}
-
-static inline void bench_free(void *p)
-{
-	mi_free(p);
-}
-
+#define BENCH_MALLOC	 mi_malloc
+#define BENCH_FREE	 mi_free
 #elif defined(BENCH_ALLOC_TCMALLOC)
-
 #include <gperftools/tcmalloc.h>
-
 #define BENCH_ALLOC_NAME "tcmalloc"
-
-static inline void bench_global_init(unsigned int nthreads)
-{
-	(void)nthreads;
-}
-
-static inline void bench_thread_init(unsigned int index)
-{
-	(void)index;
-}
-
-static inline void bench_thread_exit(void)
-{
-}
-
-static inline void *bench_alloc(size_t size)
-{
-	return tc_malloc(size);
-}
-
-static inline void bench_free(void *p)
-{
-	tc_free(p);
-}
-
+#define BENCH_MALLOC	 tc_malloc
+#define BENCH_FREE	 tc_free
 #elif defined(BENCH_ALLOC_GLIBC) || defined(BENCH_ALLOC_JEMALLOC)
-
+/* -ljemalloc replaces malloc/free themselves. */
 #ifdef BENCH_ALLOC_GLIBC
 #define BENCH_ALLOC_NAME "glibc"
 #else
 #define BENCH_ALLOC_NAME "jemalloc"
 #endif
-
-static inline void bench_global_init(unsigned int nthreads)
-{
-	(void)nthreads;
-}
-
-static inline void bench_thread_init(unsigned int index)
-{
-	(void)index;
-}
-
-static inline void bench_thread_exit(void)
-{
-}
+#define BENCH_MALLOC malloc
+#define BENCH_FREE   free
+#else
+#error "define one BENCH_ALLOC_* (see bench/host/shim.h)"
+#endif
 
 static inline void *bench_alloc(size_t size)
 {
-	return malloc(size);
+	return BENCH_MALLOC(size);
 }
 
 static inline void bench_free(void *p)
 {
-	free(p);
+	BENCH_FREE(p);
 }
 
-#else
-#error "define one BENCH_ALLOC_* (see bench/host/shim.h)"
-#endif
+#endif /* BENCH_ALLOC_HARTSLAB */
 
 #endif
