@@ -6,7 +6,9 @@ stdout the transmit line.  QEMU only feeds the UART when the guest can take
 a byte, so typing a whole line at once loses nothing.  For each command the
 script types the line, waits for the next prompt, and checks the answer;
 "poweroff" must end QEMU with status 0.  The session (from the kernel's
-first line on, backspaces applied) is written to docs/console-session.txt.
+first line on, backspaces applied) is written to
+build/test-logs/console-session.txt (docs/console-session.txt is a copy
+made with --session).
 """
 import argparse
 import os
@@ -21,7 +23,7 @@ import qemu  # noqa: E402
 
 ROOT = qemu.ROOT
 PROMPT = "hartslab> "
-SESSION = os.path.join(ROOT, "docs", "console-session.txt")
+SESSION = os.path.join(ROOT, "build", "test-logs", "console-session.txt")
 LOG = os.path.join(ROOT, "build", "test-logs", "qemu", "console.log")
 
 # (what is typed, patterns the answer must contain, seconds allowed)
@@ -121,6 +123,9 @@ def run(smp=2, mem="256M", session_path=SESSION, log_path=LOG):
                         "no '%s' prompt after boot" % PROMPT.strip()))
         if boot is None:
             return results
+        results.append(("boot_demo", "demo:" in boot and
+                        "stress: PASS" in boot,
+                        "the SMP demo before the prompt did not pass"))
         for line, patterns, secs in SCRIPT:
             con.type_line(line)
             answer = con.read_until(PROMPT, secs)
