@@ -23,6 +23,7 @@ struct hart {
 	unsigned long stack_top;
 	struct trap_fixup *fixup;	/* an expected fault (tests) */
 	const char *doing;		/* what the hart is doing (watchdog) */
+	void *mm;			/* mm's per-hart slot (port_hart_mm) */
 	/* shared */
 	_Atomic unsigned long ipi_pending; /* bits of enum ipi_kind */
 	_Atomic unsigned long ipi_acks;	   /* counts handled IPIs */

@@ -43,7 +43,7 @@ static void list_add_block(struct mm_section *s, uint64_t idx,
 		head->prev = b;
 	s->free_list[order] = b;
 	s->free_mask |= 1u << order;
-	s->meta[idx].state = PM_FREE;
+	pm_set_state(&s->meta[idx], PM_FREE);
 	s->meta[idx].order = order;
 	s->meta[idx].nr_pages = 0;
 	mm_stat_add(&s->nr_free[order], 1);
@@ -62,7 +62,7 @@ static void list_del_block(struct mm_section *s, uint64_t idx,
 		b->next->prev = b->prev;
 	if (!s->free_list[order])
 		s->free_mask &= ~(1u << order);
-	s->meta[idx].state = PM_TAIL;
+	pm_set_state(&s->meta[idx], PM_TAIL);
 	mm_stat_add(&s->nr_free[order], (unsigned long)-1);
 }
 
@@ -89,7 +89,7 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 	uint64_t pfn = sec_pfn(s, idx);
 
 	add_free_pages(s, 1LL << order);
-	s->meta[idx].state = PM_TAIL;
+	pm_set_state(&s->meta[idx], PM_TAIL);
 	while (order < MM_MAX_ORDER) {
 		uint64_t bpfn = pfn ^ (1ULL << order);
 		uint64_t bidx = idx + bpfn - pfn; /* wraps below 0: too big */
@@ -98,7 +98,7 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 		if (bidx >= s->npages || s->npages - bidx < (1ULL << order))
 			break;
 		bm = &s->meta[bidx];
-		if (bm->state != PM_FREE || bm->order != order)
+		if (pm_state(bm) != PM_FREE || bm->order != order)
 			break;
 		list_del_block(s, bidx, order);
 		if (bpfn < pfn) {
@@ -224,7 +224,7 @@ static void *alloc_run(uint64_t n, bool low, int node, uint8_t state)
 			flags = mm_spin_lock_irqsave(&s->lock);
 			ok = alloc_block(s, order, low, &idx);
 			if (ok) {
-				s->meta[idx].state = state;
+				pm_set_state(&s->meta[idx], state);
 				s->meta[idx].order = order;
 				s->meta[idx].nr_pages = n;
 				if (n < (1ULL << order))
@@ -264,7 +264,7 @@ void *buddy_alloc_slab(int node)
 		return NULL;
 	pm = section_meta((uintptr_t)p, &s);
 	for (i = 1; i < (1u << SLAB_ORDER); i++)
-		pm[i].state = PM_SLAB;
+		pm_set_state(&pm[i], PM_SLAB);
 	return p;
 }
 
@@ -276,7 +276,7 @@ void buddy_free_slab(void *addr)
 	unsigned int i;
 
 	for (i = 1; i < (1u << SLAB_ORDER); i++)
-		pm[i].state = PM_TAIL;
+		pm_set_state(&pm[i], PM_TAIL);
 	flags = mm_spin_lock_irqsave(&s->lock);
 	buddy_free_range(s, section_page_index(s, (uintptr_t)addr),
 			 1UL << SLAB_ORDER);
@@ -298,7 +298,7 @@ struct pcp_page {
 static void pcp_push(struct mm_hart *h, struct pcp_page *pg,
 		     struct page_meta *pm)
 {
-	pm->state = PM_PCP;
+	pm_set_state(pm, PM_PCP);
 	pg->pm = pm;
 	pg->next = h->pcp_head;
 	h->pcp_head = pg;
@@ -313,7 +313,7 @@ static struct pcp_page *pcp_pop(struct mm_hart *h)
 		return NULL;
 	h->pcp_head = pg->next;
 	mm_stat_add(&h->pcp_count, (unsigned long)-1);
-	pg->pm->state = PM_ALLOC;
+	pm_set_state(pg->pm, PM_ALLOC);
 	pg->pm->order = 0;
 	pg->pm->nr_pages = 1;
 	return pg;
@@ -433,7 +433,7 @@ void buddy_report_bad_free(const char *what, const void *va,
 	enum mm_bad_kind kind = MM_BAD_UNKNOWN;
 
 	if (pm) {
-		switch (pm->state) {
+		switch (pm_state(pm)) {
 		case PM_ALLOC:
 			kind = MM_BAD_INTERIOR;
 			break;
@@ -463,7 +463,7 @@ void free_pages(void *addr)
 	if (!addr)
 		return;
 	pm = section_meta(va, &s);
-	if (unlikely(!pm || pm->state != PM_ALLOC ||
+	if (unlikely(!pm || pm_state(pm) != PM_ALLOC ||
 		     (va & (PAGE_SIZE - 1)))) {
 		buddy_report_bad_free("free_pages", addr, pm);
 		return;
@@ -489,7 +489,7 @@ uint64_t buddy_run_pages(const void *addr)
 	struct mm_section *s;
 	struct page_meta *pm = section_meta((uintptr_t)addr, &s);
 
-	if (!pm || pm->state != PM_ALLOC ||
+	if (!pm || pm_state(pm) != PM_ALLOC ||
 	    ((uintptr_t)addr & (PAGE_SIZE - 1))) {
 		buddy_report_bad_free("ksize", addr, pm);
 		return 0;

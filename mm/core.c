@@ -21,6 +21,8 @@ unsigned int mm_nr_harts;
 int mm_hart_node[MM_MAX_HARTS];
 bool mm_all_lowmem;
 uint64_t mm_secret;
+uintptr_t mm_fast_lo, mm_fast_hi;
+static uintptr_t run_lo, run_hi; /* the run of abutting sections */
 
 /* Stand-in slot for a hart not placed yet: every fast path misses on it. */
 static struct mm_hart unplaced;
@@ -42,8 +44,59 @@ void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
 	mm_stat_set(&h->pcp_count, 0);
 	h->index = index;
 	h->node = mm_hart_node[index];
+	/* Odd, so that no slab's tag is 0 (a released slab's). */
+	h->slab_tag = (mm_secret * (2 * index + 3)) ^
+		      ((uint64_t)index << 32) ^ 1;
+	h->slab_tag |= 1;
+	mm_stat_set(&h->fast_lo, mm_fast_lo);
+	mm_stat_set(&h->fast_hi, mm_fast_hi);
 	h->ready = true;
 	mm_harts[index] = h;
+}
+
+/*
+ * A section was published: widen kfree's fast range if it abuts the run.
+ * The run only ever grows (a section elsewhere is left to the slow path),
+ * so a hart that reads the two bounds while we store them gets a range
+ * inside the old or the new run: mapped section memory either way.  The
+ * bounds are rounded inward to SLAB_SIZE so that a slab header found by
+ * masking an address inside the range is itself in the run.
+ */
+void mm_fast_range_update(void)
+{
+	unsigned int i, n = section_count();
+	bool grew = true;
+
+	while (grew) {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			struct mm_section *s = mm_sections[i];
+
+			if (run_lo == run_hi) {
+				run_lo = s->vbase;
+				run_hi = s->vend;
+				grew = true;
+			} else if (s->vend == run_lo) {
+				run_lo = s->vbase;
+				grew = true;
+			} else if (s->vbase == run_hi) {
+				run_hi = s->vend;
+				grew = true;
+			}
+		}
+	}
+	mm_fast_lo = align_up(run_lo, SLAB_SIZE);
+	mm_fast_hi = align_down(run_hi, SLAB_SIZE);
+	if (mm_fast_hi < mm_fast_lo)
+		mm_fast_hi = mm_fast_lo;
+	for (i = 0; i < MM_MAX_HARTS; i++) {
+		struct mm_hart *h = mm_harts[i];
+
+		if (h == &unplaced)
+			continue;
+		mm_stat_set(&h->fast_lo, mm_fast_lo);
+		mm_stat_set(&h->fast_hi, mm_fast_hi);
+	}
 }
 
 int mm_init(unsigned int nr_harts, const int *hart_node)
@@ -64,6 +117,8 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 		mm_hart_node[i] = hart_node && i < nr_harts ? hart_node[i] : 0;
 	}
 	mm_all_lowmem = true;
+	mm_fast_lo = mm_fast_hi = run_lo = run_hi = 0;
+	port_set_hart_mm(NULL);
 	init_generation++;
 	mm_secret = 0x9e3779b97f4a7c15ULL ^ (stack_probe << 17) ^
 		    (init_generation * 0xbf58476d1ce4e5b9ULL);
@@ -82,8 +137,10 @@ void mm_hart_init(void)
 			 me, mm_nr_harts);
 		return;
 	}
-	if (mm_harts[me]->ready)
+	if (mm_harts[me]->ready) {
+		port_set_hart_mm(mm_harts[me]);
 		return;
+	}
 	/* No section on this hart's node: the slot comes from pages. */
 	h = alloc_pages((mm_hart_slot_size() + PAGE_SIZE - 1) >> PAGE_SHIFT,
 			GFP_KERNEL);
@@ -92,6 +149,7 @@ void mm_hart_init(void)
 		return;
 	}
 	mm_hart_slot_init(h, me);
+	port_set_hart_mm(h);
 }
 
 void mm_drain_this_hart(bool all)

@@ -19,6 +19,17 @@
 
 struct mm_hart {
 	struct mm_class cls[MM_NR_CLASSES];
+	/* kmalloc of 2049..4095 bytes lands here: never has an object. */
+	struct mm_class cls_none;
+	/* Header tag of this hart's slabs: slab->tag == slab ^ slab_tag. */
+	uintptr_t slab_tag;
+	/*
+	 * kfree's fast range: a slab header in [fast_lo, fast_hi) lies in
+	 * mapped section memory.  Written by whoever adds a section (any
+	 * hart), only ever widened over sections that abut it, so any mix
+	 * of old and new values read by the owner is still mapped memory.
+	 */
+	mm_stat_t fast_lo, fast_hi;
 	/* The order-0 page batch: pages linked through their first word. */
 	void *pcp_head;
 	mm_stat_t pcp_count;	/* owner writes, stats read */
@@ -40,6 +51,23 @@ static inline struct mm_hart *mm_this_hart(void)
 {
 	return mm_harts[port_this_hart()];
 }
+
+/* The same through the port's per-hart pointer: NULL before mm_hart_init. */
+static inline struct mm_hart *mm_hart_fast(void)
+{
+	return port_hart_mm();
+}
+
+/* The widest run of abutting sections (kfree's fast range). */
+extern uintptr_t mm_fast_lo, mm_fast_hi;
+void mm_fast_range_update(void);
+
+/* Functions on the fast paths: leaves without a frame, tail calls out. */
+#ifdef HARTSLAB_KERNEL
+#define __mm_fast __attribute__((optimize("omit-frame-pointer")))
+#else
+#define __mm_fast
+#endif
 
 enum mm_bad_kind {
 	MM_BAD_UNKNOWN,	    /* not an address mm handed out */

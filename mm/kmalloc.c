@@ -4,9 +4,11 @@
  * bytes) or to buddy pages, and kfree() back by looking the address up.
  *
  * Owns no state.  The fast paths (kmalloc of a slab class, kfree of an
- * object of this hart's slab) are written so that they inline into one
- * function: a table load for the class, the hart's slot, a pop or push
- * with interrupts masked.  Everything else is out of line.
+ * object of this hart's slab) are leaf functions without a stack frame:
+ * a table load for the class, the hart's slot through the port's per-hart
+ * pointer, a pop or push with interrupts masked, and a tail call to an
+ * out-of-line slow path for everything else.  No atomic instruction and
+ * no lock on them.
  */
 #include "mm/kmalloc.h"
 
@@ -17,7 +19,8 @@
 #include "mm/section.h"
 #include "mm/slab.h"
 
-static void *kmalloc_slow(size_t size, unsigned int flags)
+static void *__attribute__((noinline)) kmalloc_slow(size_t size,
+						    unsigned int flags)
 {
 	if (size <= SLAB_MAX_SIZE &&
 	    (!(flags & __GFP_LOWMEM) || mm_all_lowmem))
@@ -27,13 +30,14 @@ static void *kmalloc_slow(size_t size, unsigned int flags)
 	return alloc_pages((size + PAGE_SIZE - 1) >> PAGE_SHIFT, flags);
 }
 
-void *kmalloc(size_t size, unsigned int flags)
+void *__mm_fast kmalloc(size_t size, unsigned int flags)
 {
-	if (likely(size <= SLAB_MAX_SIZE && !flags)) {
-		unsigned int off = slab_class_off[(size + 7) >> 3];
+	struct mm_hart *h = mm_hart_fast();
+
+	/* 2049..4095 map to h->cls_none, which always misses. */
+	if (likely(size < SLAB_IDX_SIZE && !flags && h)) {
+		struct mm_class *c = &h->cls[slab_class_idx[size]];
 		unsigned long irq = port_irq_save();
-		struct mm_class *c =
-			(struct mm_class *)((char *)mm_this_hart() + off);
 		void *p = slab_alloc_fast(c);
 
 		port_irq_restore(irq);
@@ -66,7 +70,7 @@ static void kfree_pages(const void *p, struct page_meta *pm)
 {
 	uintptr_t va = (uintptr_t)p;
 
-	if (unlikely(!pm || pm->state != PM_ALLOC ||
+	if (unlikely(!pm || pm_state(pm) != PM_ALLOC ||
 		     (va & (PAGE_SIZE - 1)))) {
 		buddy_report_bad_free("kfree", p, pm);
 		return;
@@ -74,39 +78,76 @@ static void kfree_pages(const void *p, struct page_meta *pm)
 	free_pages((void *)p);
 }
 
-/* Everything kfree() does, for addresses its inline lookup missed. */
+/*
+ * Everything kfree() does, for addresses its fast path did not take: the
+ * full validation through the section table and page_meta, then the slab
+ * (magic, interior, exact double-free walk, remote push) or page paths.
+ */
 static void __attribute__((noinline)) kfree_generic(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
-	struct page_meta *pm = section_meta_only(va);
+	struct page_meta *pm;
 
-	if (pm && pm->state == PM_SLAB) {
+	if (!p)
+		return;
+	pm = section_meta_only(va);
+	if (pm && pm_state(pm) == PM_SLAB) {
 		slab_free_slow(slab_of(va), va);
 		return;
 	}
 	kfree_pages(p, pm);
 }
 
-void kfree(const void *p)
+/*
+ * The fast path trusts an address only when every test below holds, and
+ * sends anything doubtful to kfree_generic():
+ *  1. the slab header found by masking (slabs are aligned to their size)
+ *     lies in [fast_lo, fast_hi), the run of sections around the first
+ *     one, so reading it cannot fault (NULL fails here too);
+ *  2. its tag is (header address ^ this hart's slab_tag), a per-boot
+ *     secret: user data or a stale header does not match by accident, a
+ *     released slab has tag 0, and another hart's slab (a remote free)
+ *     fails, so this is the magic and the owner test in one compare;
+ *  3. the address is the start of an object (exact, one multiply);
+ *  4. its first word is not an encoded free link (a double free always
+ *     fails this and the slow path then walks the lists exactly; user
+ *     data fails it only by a 2^-50 accident, costing time, not safety);
+ *  5. the slab was not full and does not become empty (the current slab
+ *     carries SLAB_CUR_BIAS, so it never does here).
+ */
+/*
+ * Read the tag word of what may or may not be a slab header.  The word is
+ * mapped (test 1) but may be anything: page_meta, another hart's page,
+ * user data being written concurrently.  Its value is trusted only when it
+ * equals our own secret tag, which only this hart ever writes (slab_new()
+ * runs on the owner), so a concurrent writer can never make it match.  The
+ * read is deliberately racy: hide it from ThreadSanitizer.
+ */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread)) uintptr_t
+slab_peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#else
+static inline uintptr_t slab_peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#endif
+
+void __mm_fast kfree(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
-	const struct mm_section *sec =
-		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-			     (MM_SEC_TABLE_SIZE - 1)];
-	uint64_t idx = (va - sec->vbase) >> PAGE_SHIFT;
-	struct slab *s;
+	struct slab *s = slab_of(va);
+	struct mm_hart *h = mm_hart_fast();
 
-	if (unlikely(!p))
+	if (likely(h && (uintptr_t)s >= mm_stat_read(&h->fast_lo) &&
+		   (uintptr_t)s < mm_stat_read(&h->fast_hi) &&
+		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab_tag) &&
+		   slab_free_fast(s, va)))
 		return;
-	/* Every call below is a tail call: no stack frame on this path. */
-	if (unlikely(idx >= sec->npages || sec->meta[idx].state != PM_SLAB)) {
-		kfree_generic(p);
-		return;
-	}
-	s = slab_of(va);
-	if (likely(s->owner == port_this_hart() && slab_free_fast(s, va)))
-		return;
-	slab_free_slow(s, va);
+	kfree_generic(p);
 }
 
 size_t ksize(const void *p)
@@ -118,7 +159,7 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	pm = section_meta(va, &sec);
-	if (pm && pm->state == PM_SLAB)
+	if (pm && pm_state(pm) == PM_SLAB)
 		return slab_ksize(slab_of(va), va);
 	return buddy_run_pages(p) << PAGE_SHIFT;
 }

@@ -10,6 +10,11 @@
  *   unsigned int port_this_hart(void)
  *	Dense index (0 .. nr_harts-1) of the hart running the caller.  Stable
  *	while interrupts are masked; on the kernel a thread never migrates.
+ *   void *port_hart_mm(void) / void port_set_hart_mm(void *mm)
+ *	One pointer per hart that mm keeps for itself (its struct mm_hart),
+ *	read by the fast paths with one load (tp->mm on the kernel).  NULL
+ *	until mm_hart_init() has run on that hart; only that hart sets it.
+ *	The host keeps it per hart index and port_host_reset() clears it.
  *   unsigned int port_this_hart_id(void)
  *	The hart's hardware id (mhartid), for messages only.
  *   unsigned long port_irq_save(void) / void port_irq_restore(unsigned long)

@@ -136,7 +136,7 @@ static void mark_pages(struct mm_section *s, phys_addr_t a, phys_addr_t ae,
 	from = (align_down(a, PAGE_SIZE) - s->base) >> PAGE_SHIFT;
 	to = (align_up(ae, PAGE_SIZE) - s->base) >> PAGE_SHIFT;
 	for (i = from; i < to; i++)
-		s->meta[i].state = state;
+		pm_set_state(&s->meta[i], state);
 }
 
 /* Free every page still PM_TAIL (neither prefix nor reserved). */
@@ -145,12 +145,12 @@ static void free_unmarked(struct mm_section *s)
 	uint64_t i = 0, start;
 
 	while (i < s->npages) {
-		if (s->meta[i].state != PM_TAIL) {
+		if (pm_state(&s->meta[i]) != PM_TAIL) {
 			i++;
 			continue;
 		}
 		start = i;
-		while (i < s->npages && s->meta[i].state == PM_TAIL)
+		while (i < s->npages && pm_state(&s->meta[i]) == PM_TAIL)
 			i++;
 		s->managed_pages += i - start;
 		buddy_free_range(s, start, i - start);
@@ -178,6 +178,7 @@ static void publish(struct mm_section *s)
 	mm_sections[section_count()] = s;
 	atomic_store_explicit(&mm_nr_sections, section_count() + 1,
 			      memory_order_release);
+	mm_fast_range_update();
 }
 
 int mm_add_section(phys_addr_t base, phys_addr_t size, int node,

@@ -47,9 +47,42 @@ enum {
 	PM_META = 6,	 /* the section's own prefix */
 };
 
+/*
+ * page_meta.state is the one page_meta field read by a hart that does not
+ * own the page: free_block() (section lock held) reads the state of a
+ * neighbouring block's head to learn whether it may merge with it, while
+ * that page may belong to someone else (an allocated run, a slab, a page in
+ * a hart's order-0 batch) whose owner rewrites the state without the lock
+ * (pcp_push: PM_ALLOC -> PM_PCP, pcp_pop: PM_PCP -> PM_ALLOC).
+ *
+ * The rule that makes this safe: a page enters or leaves PM_FREE only
+ * under its section's lock.  Lock-free writers move a page they own
+ * between states that are never PM_FREE, so a merger that reads the state
+ * of such a page concurrently sees some non-FREE value, old or new, and
+ * correctly refuses to merge.  A merger that reads PM_FREE read a value
+ * written under the lock it holds, so it also sees (through that lock)
+ * the ->order written with it; ->order and ->nr_pages are therefore plain
+ * fields, read by the merger only after it has seen PM_FREE.
+ *
+ * What remains is that the read and the owner's write are concurrent, a
+ * data race in C's model even though either value gives the right answer.
+ * So every access to ->state goes through pm_state()/pm_set_state(): one
+ * byte load/store with relaxed ordering (no ordering is needed, see
+ * above).  On the kernel that is a volatile byte access, a single lbu/sb
+ * (single-copy atomic on RISC-V; GCC 12 would turn a relaxed atomic byte
+ * store into an LR/SC loop, an atomic instruction the page fast path must
+ * not have); on the host a relaxed C11 atomic, so ThreadSanitizer knows
+ * the race is intended.  The same pattern as mm_stat_t (mm/slab.h).
+ */
+#ifdef HARTSLAB_KERNEL
+typedef uint8_t pm_state_t;
+#else
+typedef _Atomic uint8_t pm_state_t;
+#endif
+
 /* 8 bytes per 4 KiB page: 0.2% of RAM. */
 struct page_meta {
-	uint8_t state;
+	pm_state_t state;	/* only through pm_state()/pm_set_state() */
 	uint8_t order;	   /* PM_FREE: block order; PM_ALLOC: block order */
 	uint16_t reserved;
 	uint32_t nr_pages; /* PM_ALLOC: pages in the run */
@@ -81,6 +114,29 @@ struct mm_section {
 	mm_stat_t free_pages;		/* stats read without the lock */
 	mm_stat_t nr_free[MM_NR_ORDERS];
 };
+
+#ifdef HARTSLAB_KERNEL
+static inline unsigned int pm_state(const struct page_meta *pm)
+{
+	return *(const volatile uint8_t *)&pm->state;
+}
+
+static inline void pm_set_state(struct page_meta *pm, unsigned int st)
+{
+	*(volatile uint8_t *)&pm->state = st;
+}
+#else
+static inline unsigned int pm_state(const struct page_meta *pm)
+{
+	return atomic_load_explicit((pm_state_t *)&pm->state,
+				    memory_order_relaxed);
+}
+
+static inline void pm_set_state(struct page_meta *pm, unsigned int st)
+{
+	atomic_store_explicit(&pm->state, st, memory_order_relaxed);
+}
+#endif
 
 extern struct mm_section *mm_sec_table[MM_SEC_TABLE_SIZE];
 extern struct mm_section *mm_sections[MM_MAX_SECTIONS];

@@ -63,9 +63,18 @@ const uint16_t slab_class_size[MM_NR_CLASSES] = {
 	256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
 };
 
-/* Byte offset of the class's struct mm_class in struct mm_hart, by
- * (size + 7) / 8: one load maps a size to its per-hart class. */
-uint16_t slab_class_off[SLAB_MAX_SIZE / 8 + 1];
+/*
+ * Class index by request size, so one byte load maps a size to its
+ * per-hart class (&h->cls[idx]); sizes 2049..4095 map to MM_NR_CLASSES,
+ * the hart's cls_none, whose current slab never has an object, so kmalloc
+ * needs only a "size < 4096" test before the load.
+ */
+uint8_t slab_class_idx[SLAB_IDX_SIZE];
+
+_Static_assert(sizeof(struct mm_class) == 64, "kmalloc scales by 64");
+_Static_assert(offsetof(struct mm_hart, cls_none) ==
+		       MM_NR_CLASSES * sizeof(struct mm_class),
+	       "cls_none follows cls[]");
 
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
@@ -79,13 +88,14 @@ void slab_init_classes(void)
 {
 	unsigned int i, c = 0;
 
-	for (i = 0; i <= SLAB_MAX_SIZE / 8; i++) {
-		size_t size = i ? i * 8 : 8;
-
-		while (slab_class_size[c] < size)
+	for (i = 0; i < SLAB_IDX_SIZE; i++) {
+		if (i > SLAB_MAX_SIZE) {
+			slab_class_idx[i] = MM_NR_CLASSES;
+			continue;
+		}
+		while (slab_class_size[c] < i)
 			c++;
-		slab_class_off[i] = offsetof(struct mm_hart, cls) +
-				    c * sizeof(struct mm_class);
+		slab_class_idx[i] = c;
 	}
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		uint32_t size = slab_class_size[c];
@@ -102,8 +112,7 @@ void slab_init_classes(void)
 
 unsigned int slab_class_of(size_t size)
 {
-	return (slab_class_off[(size + 7) >> 3] - offsetof(struct mm_hart, cls)) /
-	       sizeof(struct mm_class);
+	return slab_class_idx[size];
 }
 
 void slab_hart_init(struct mm_hart *h)
@@ -120,6 +129,7 @@ void slab_hart_init(struct mm_hart *h)
 		mm_stat_set(&k->remote_frees, 0);
 		mm_stat_set(&k->taken_back, 0);
 	}
+	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
 }
 
@@ -199,6 +209,7 @@ static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = mm_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
+	s->tag = (uintptr_t)s ^ h->slab_tag;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
@@ -216,6 +227,7 @@ static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
 static void slab_release(struct mm_class *c, struct slab *s)
 {
 	s->magic = 0;
+	s->tag = 0;
 	mm_stat_add(&c->nr_slabs, (unsigned long)-1);
 	buddy_free_slab(s);
 }
@@ -459,6 +471,8 @@ static void slab_queue_revisit(struct slab *s)
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct mm_hart *me = mm_this_hart();
+	/* Read before the push: after it the slab may be gone (see top). */
+	unsigned int cls = s->cls;
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -484,7 +498,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
 	if (me->ready)
-		mm_stat_add(&me->cls[s->cls].remote_frees, 1);
+		mm_stat_add(&me->cls[cls].remote_frees, 1);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)

@@ -91,6 +91,7 @@ struct slab {
 	/* Owner-only, hot: first cache line. */
 	void *free;		/* next object to hand out; == slab: none */
 	uint64_t key;		/* free-link encoding key */
+	uintptr_t tag;		/* slab ^ owner's mm_hart->slab_tag */
 	uintptr_t first;	/* address of object 0 */
 	uint32_t recip;		/* ceil(2^32 / size), for the interior test */
 	uint32_t inuse;		/* objects not on ->free */
@@ -119,7 +120,9 @@ struct mm_class {
 };
 
 extern struct slab slab_none;
-extern uint16_t slab_class_off[SLAB_MAX_SIZE / 8 + 1];
+/* Class index by request size 0..4095; MM_NR_CLASSES above 2048. */
+#define SLAB_IDX_SIZE 4096
+extern uint8_t slab_class_idx[SLAB_IDX_SIZE];
 extern const uint16_t slab_class_size[MM_NR_CLASSES];
 
 
@@ -190,21 +193,25 @@ static inline void *slab_alloc_fast(struct mm_class *c)
  */
 static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 {
+	uint64_t key = s->key;	/* immutable: loaded once */
 	unsigned long flags;
+	uint32_t n;
 	void *old;
 
-	if (unlikely(!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
+	if (unlikely(!slab_obj_valid(s, va) ||
+		     !((*(const uintptr_t *)va ^ key ^ va) >> SLAB_SHIFT)))
 		return false;
 	flags = port_irq_save();
 	old = s->free;
-	if (unlikely(old == (void *)s || s->inuse == 1)) {
+	n = s->inuse - 1;
+	if (unlikely(old == (void *)s || !n)) {
 		port_irq_restore(flags);
 		return false;
 	}
 	slab_debug_poison(s, (void *)va);
-	*(uintptr_t *)va = slab_link(s, old);
+	*(uintptr_t *)va = (uintptr_t)old ^ key;	/* slab_link() */
 	s->free = (void *)va;
-	s->inuse--;
+	s->inuse = n;
 	port_irq_restore(flags);
 	return true;
 }

@@ -12,6 +12,22 @@ static inline unsigned int port_this_hart(void)
 	return this_hart()->index;
 }
 
+/*
+ * tp is fixed by the ABI to this hart's struct hart; naming it as a global
+ * register variable lets the compiler read tp->mm with one load.
+ */
+register struct hart *port_tp __asm__("tp");
+
+static inline void *port_hart_mm(void)
+{
+	return port_tp->mm;
+}
+
+static inline void port_set_hart_mm(void *mm)
+{
+	port_tp->mm = mm;
+}
+
 static inline unsigned int port_this_hart_id(void)
 {
 	return this_hart()->hartid;

@@ -21,6 +21,7 @@
 #define KICK_WAIT_NS 20000000L /* 20 ms */
 
 __thread unsigned int port_host_hart_index;
+void *port_host_hart_mm[MM_MAX_HARTS];
 
 static atomic_bool hart_online[MM_MAX_HARTS];
 static atomic_int drain_req[MM_MAX_HARTS];
@@ -72,6 +73,7 @@ void port_host_reset(void)
 	for (i = 0; i < MM_MAX_HARTS; i++) {
 		atomic_store(&hart_online[i], false);
 		atomic_store(&drain_req[i], 0);
+		port_host_hart_mm[i] = NULL;
 	}
 	atomic_store(&kicks, 0);
 }

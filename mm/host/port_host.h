@@ -23,6 +23,19 @@ static inline unsigned int port_this_hart(void)
 	return port_host_hart_index;
 }
 
+/* Indexed by hart index; cleared by port_host_reset(). */
+extern void *port_host_hart_mm[];
+
+static inline void *port_hart_mm(void)
+{
+	return port_host_hart_mm[port_host_hart_index];
+}
+
+static inline void port_set_hart_mm(void *mm)
+{
+	port_host_hart_mm[port_host_hart_index] = mm;
+}
+
 static inline unsigned int port_this_hart_id(void)
 {
 	return port_host_hart_index;
