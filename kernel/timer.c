@@ -8,7 +8,9 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/trap.h"
+#include "kernel/errno.h"
 #include "kernel/hart.h"
+#include "kernel/printk.h"
 #include "sbi/sbi.h"
 
 static uint64_t timebase_hz = 10000000;
@@ -69,9 +71,16 @@ int timer_init_hart(void)
 
 void timer_handle_tick(void)
 {
+	static atomic_int warned;
+	int ret;
+
 	atomic_fetch_add_explicit(&this_hart()->timer_ticks, 1,
 				  memory_order_relaxed);
-	timer_arm();
+	ret = timer_arm();
+	/* Without a next tick the watchdog goes blind: say so, once. */
+	if (ret && !atomic_exchange(&warned, 1))
+		printk("timer: hart %u: SBI set_timer failed: %s\n",
+		       this_hart()->hartid, errno_name(ret));
 	if (tick_hook)
 		tick_hook();
 }

@@ -6,6 +6,7 @@
  *   0xffffffc000000000  linear map of physical 0 .. LINEAR_MAP_SIZE
  *   0xffffffe000000000  MMIO (ioremap), 4 KiB pages
  *   0xffffffe800000000  hart stacks, each under an unmapped guard page
+ *   0xffffffec00000000  scratch window for tests of the page table
  *   0xffffffff80000000  kernel image (linked here, mapped to its load address)
  */
 #ifndef HARTSLAB_ARCH_RISCV_MEMLAYOUT_H
@@ -16,6 +17,7 @@
 #define IOREMAP_BASE	0xffffffe000000000UL
 #define IOREMAP_SIZE	0x0000000040000000UL
 #define STACKS_BASE	0xffffffe800000000UL
+#define SCRATCH_BASE	0xffffffec00000000UL
 #define KERNEL_VA_BASE	0xffffffff80000000UL
 
 #define KSTACK_SIZE (16 * 1024)

@@ -20,6 +20,7 @@
 #include "kernel/memblock.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "sbi/sbi.h"
 
 #include <string.h>
 
@@ -143,6 +144,11 @@ pte_t lookup_pte(unsigned long va, int *level_out)
 	return 0;
 }
 
+/*
+ * Removing a mapping must reach every hart's TLB, not just this one's: the
+ * PTE is cleared first, then SBI RFENCE makes every hart (hart_mask_base
+ * -1: all of them) execute sfence.vma for the page before it returns.
+ */
 int unmap_page(unsigned long va)
 {
 	unsigned long flags = spin_lock_irqsave(&map_lock);
@@ -155,6 +161,8 @@ int unmap_page(unsigned long va)
 	}
 	spin_unlock_irqrestore(&map_lock, flags);
 	local_flush_tlb_page(va);
+	if (!ret && sbi_get_info()->has_rfence)
+		ret = sbi_remote_sfence_vma(0, -1UL, va, PAGE_SIZE);
 	return ret;
 }
 

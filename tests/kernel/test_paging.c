@@ -11,6 +11,8 @@
 #include "arch/riscv/trap.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
+#include "kernel/smp.h"
+#include "mm/kmalloc.h"
 
 extern char _kernel_start[], _text_end[], _rodata_end[];
 extern char boot_stack_guard[];
@@ -91,6 +93,70 @@ static void test_boot_stack_guard_unmapped(struct ktest *t)
 				NULL) & PTE_W);
 }
 
+/* Another hart reads the scratch page, with a fixup armed on it. */
+struct remote_read {
+	volatile unsigned long *va;
+	unsigned long value;
+	struct trap_fixup fx;
+};
+
+static void read_on_other_hart(void *arg)
+{
+	struct remote_read *rr = arg;
+	struct hart *h = this_hart();
+
+	rr->fx = (struct trap_fixup){ .armed = true };
+	rr->value = 0;
+	h->fixup = &rr->fx;
+	__asm__ volatile("" ::: "memory");
+	rr->value = *rr->va;
+	__asm__ volatile("" ::: "memory");
+	h->fixup = NULL;
+}
+
+static unsigned int first_other_hart(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < hart_count(); i++)
+		if (i != this_hart()->index && hart_by_index(i) &&
+		    atomic_load(&hart_by_index(i)->online))
+			return i;
+	return this_hart()->index;
+}
+
+/*
+ * A hart that has the mapping in its TLB must fault once the page is
+ * unmapped elsewhere: unmap_page() has to reach every hart (SBI RFENCE).
+ */
+static void test_unmap_reaches_other_harts(struct ktest *t)
+{
+	unsigned int other = first_other_hart();
+	static struct remote_read rr;
+	void *page = alloc_pages(1, __GFP_ZERO);
+	int round;
+
+	KT_ASSERT(t, page);
+	rr.va = (volatile unsigned long *)SCRATCH_BASE;
+	*(unsigned long *)page = 0x5a5a5a5a;
+	KT_ASSERT(t, map_range(SCRATCH_BASE, virt_to_phys(page), PAGE_SIZE,
+			       PROT_RW) == 0);
+	/* Twice, so the other hart surely has the translation cached. */
+	for (round = 0; round < 2; round++) {
+		KT_ASSERT(t, smp_run_on(other, read_on_other_hart, &rr) == 0);
+		smp_wait(other);
+		KT_EXPECT(t, !rr.fx.hit);
+		KT_EXPECT_EQ(t, rr.value, 0x5a5a5a5a);
+	}
+	KT_EXPECT_EQ(t, unmap_page(SCRATCH_BASE), 0);
+	KT_ASSERT(t, smp_run_on(other, read_on_other_hart, &rr) == 0);
+	smp_wait(other);
+	KT_EXPECT(t, rr.fx.hit);
+	KT_EXPECT_EQ(t, rr.fx.scause, EXC_LOAD_PAGE_FAULT);
+	KT_EXPECT_EQ(t, rr.fx.stval, SCRATCH_BASE);
+	free_pages(page);
+}
+
 static const struct ktest_case paging_cases[] = {
 	KTEST_CASE(test_text_not_writable),
 	KTEST_CASE(test_rodata_not_writable),
@@ -98,5 +164,6 @@ static const struct ktest_case paging_cases[] = {
 	KTEST_CASE(test_no_identity_map),
 	KTEST_CASE(test_linear_map_covers_image),
 	KTEST_CASE(test_boot_stack_guard_unmapped),
+	KTEST_CASE_SMP(test_unmap_reaches_other_harts, 2),
 };
 KTEST_SUITE(paging, paging_cases);
