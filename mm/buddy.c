@@ -288,7 +288,8 @@ void buddy_free_slab(void *addr)
 /*
  * A page in a batch holds the link to the next one in its first word and
  * its own page_meta pointer in the second, so taking it out needs no
- * table lookup.
+ * table lookup.  Its page_meta is PM_PCP with order 0 and nr_pages 1, so
+ * that taking it out only has to write the state (alloc_pages' fast path).
  */
 struct pcp_page {
 	struct pcp_page *next;
@@ -298,6 +299,9 @@ struct pcp_page {
 static void pcp_push(struct mm_hart *h, struct pcp_page *pg,
 		     struct page_meta *pm)
 {
+	/* Plain fields: a merger reads them only after seeing PM_FREE. */
+	pm->order = 0;
+	pm->nr_pages = 1;
 	pm_set_state(pm, PM_PCP);
 	pg->pm = pm;
 	pg->next = h->pcp_head;
@@ -313,9 +317,7 @@ static struct pcp_page *pcp_pop(struct mm_hart *h)
 		return NULL;
 	h->pcp_head = pg->next;
 	mm_stat_add(&h->pcp_count, (unsigned long)-1);
-	pm_set_state(pg->pm, PM_ALLOC);
-	pg->pm->order = 0;
-	pg->pm->nr_pages = 1;
+	pm_set_state(pg->pm, PM_ALLOC);	/* order 0, nr_pages 1 already */
 	return pg;
 }
 
@@ -402,7 +404,8 @@ static void *alloc_pages_try(uint64_t n, unsigned int flags)
 	return alloc_run(n, low, this_node(), PM_ALLOC);
 }
 
-void *alloc_pages(size_t nr_pages, unsigned int flags)
+static void *__attribute__((noinline)) alloc_pages_slow(size_t nr_pages,
+							 unsigned int flags)
 {
 	void *p;
 
@@ -452,7 +455,8 @@ void buddy_report_bad_free(const char *what, const void *va,
 	mm_bad_use(kind, what, va);
 }
 
-void free_pages(void *addr)
+/* Every free_pages() its fast path did not take: the full checks. */
+static void __attribute__((noinline)) free_pages_slow(void *addr)
 {
 	uintptr_t va = (uintptr_t)addr;
 	struct mm_section *s;
@@ -482,6 +486,83 @@ void free_pages(void *addr)
 		port_irq_restore(flags);
 	}
 	buddy_free_run(s, pm, va);
+}
+
+/*
+ * The page fast paths: leaves without a frame, one load of the hart's slot
+ * from tp, interrupts masked around the batch update only (the batch is
+ * this hart's alone, so no atomic and no lock), tail calls to the slow
+ * paths for anything else.  On the stand-in slot a hart has before
+ * mm_hart_init() the batch is empty and pg_limit is 0, so both miss.
+ *
+ * alloc_pages(1, GFP_KERNEL) pops the batch.  A batch page is PM_PCP with
+ * order 0 and nr_pages 1 (pcp_push), so it becomes an allocated single
+ * page by its state alone.  PM_PCP -> PM_ALLOC never passes PM_FREE, so it
+ * needs no section lock (see mm/section.h); the owner-only count is a
+ * plain volatile store on the kernel, a relaxed atomic on the host.
+ */
+void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
+{
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(nr_pages == 1 && !flags)) {
+		unsigned long irq = port_irq_save();
+		struct pcp_page *pg = h->pcp_head;
+
+		if (likely(pg)) {
+			h->pcp_head = pg->next;
+			mm_stat_set(&h->pcp_count,
+				    mm_stat_read(&h->pcp_count) - 1);
+			pm_set_state(pg->pm, PM_ALLOC);
+			port_irq_restore(irq);
+			return pg;
+		}
+		port_irq_restore(irq);
+	}
+	return alloc_pages_slow(nr_pages, flags);
+}
+
+/*
+ * free_pages() of an allocated single page of the section holding this
+ * hart's slot, while the batch is below PCP_HIGH, pushes it on the batch.
+ * The page is accepted only when it is page aligned, inside that section,
+ * and its page_meta says PM_ALLOC with order 0: exactly an allocated run
+ * of one page, which free_pages_slow() would also push.  Anything else (a
+ * non-head page, a tail of a run, a slab page, a page already free or in
+ * some batch, the section prefix, an address in no section or in another
+ * one, NULL) goes to free_pages_slow(), which checks and reports exactly
+ * as before.  Pages have no owner hart: any hart may batch any page.
+ * PM_ALLOC -> PM_PCP never passes PM_FREE: no lock (mm/section.h).
+ */
+void __mm_fast free_pages(void *addr)
+{
+	uintptr_t va = (uintptr_t)addr;
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(va - h->pg_vbase < h->pg_limit &&
+		   !(va & (PAGE_SIZE - 1)))) {
+		struct page_meta *pm =
+			(struct page_meta *)(h->pg_bias +
+					     (va >> (PAGE_SHIFT - 3)));
+
+		if (likely(pm_is_alloc_page(pm))) {
+			unsigned long irq = port_irq_save();
+			unsigned long n = mm_stat_read(&h->pcp_count);
+			struct pcp_page *pg = addr;
+
+			if (likely(n < PCP_HIGH)) {
+				pm_set_state(pm, PM_PCP);
+				pg->pm = pm;
+				pg->next = h->pcp_head;
+				h->pcp_head = pg;
+				mm_stat_set(&h->pcp_count, n + 1);
+				port_irq_restore(irq);
+				return;
+			}
+			port_irq_restore(irq);
+		}
+	}
+	free_pages_slow(addr);
 }
 
 uint64_t buddy_run_pages(const void *addr)

@@ -9,6 +9,7 @@
  */
 #include "mm/core.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "kernel/errno.h"
@@ -36,10 +37,39 @@ size_t mm_hart_slot_size(void)
 	return align_up(sizeof(struct mm_hart), 64);
 }
 
-void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
+_Static_assert(offsetof(struct mm_hart, cls_idx) < 2048,
+	       "kmalloc reaches cls_idx with one lbu immediate");
+
+/*
+ * kfree's fast span of slot @h: the slab headers in [h, fast_hi) lie in
+ * the run [run_lo, run_hi) when h does (fast_hi is aligned down to
+ * SLAB_SIZE, so a whole slab below it ends inside the run).
+ */
+static uintptr_t fast_span_of(const struct mm_hart *h)
+{
+	uintptr_t a = (uintptr_t)h;
+
+	return a >= run_lo && a < mm_fast_hi ? mm_fast_hi - a : 0;
+}
+
+void mm_hart_set_page_section(struct mm_hart *h, const struct mm_section *s)
+{
+	h->pg_vbase = s->vbase;
+	h->pg_limit = s->npages << PAGE_SHIFT;
+	/* vbase is page aligned: (va >> 9) - (vbase >> 9) == idx * 8. */
+	h->pg_bias = (uintptr_t)s->meta - (s->vbase >> (PAGE_SHIFT - 3));
+}
+
+static void hart_slot_clear(struct mm_hart *h)
 {
 	memset(h, 0, sizeof(*h));
 	slab_hart_init(h);
+	memcpy(h->cls_idx, slab_class_idx, sizeof(h->cls_idx));
+}
+
+void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
+{
+	hart_slot_clear(h);
 	h->pcp_head = NULL;
 	mm_stat_set(&h->pcp_count, 0);
 	h->index = index;
@@ -48,8 +78,7 @@ void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
 	h->slab_tag = (mm_secret * (2 * index + 3)) ^
 		      ((uint64_t)index << 32) ^ 1;
 	h->slab_tag |= 1;
-	mm_stat_set(&h->fast_lo, mm_fast_lo);
-	mm_stat_set(&h->fast_hi, mm_fast_hi);
+	mm_stat_set(&h->fast_span, fast_span_of(h));
 	h->ready = true;
 	mm_harts[index] = h;
 }
@@ -94,8 +123,7 @@ void mm_fast_range_update(void)
 
 		if (h == &unplaced)
 			continue;
-		mm_stat_set(&h->fast_lo, mm_fast_lo);
-		mm_stat_set(&h->fast_hi, mm_fast_hi);
+		mm_stat_set(&h->fast_span, fast_span_of(h));
 	}
 }
 
@@ -108,9 +136,13 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 		return -EINVAL;
 	section_reset_all();
 	slab_init_classes();
-	memset(&unplaced, 0, sizeof(unplaced));
-	slab_hart_init(&unplaced);
-	unplaced.ready = false;
+	/*
+	 * Every class's current slab is slab_none, the batch is empty and
+	 * fast_span and pg_limit are 0: each fast path misses on it and its
+	 * slow path finds !ready.  Nothing ever writes it after this, so
+	 * any number of harts may read it at once.
+	 */
+	hart_slot_clear(&unplaced);
 	mm_nr_harts = nr_harts;
 	for (i = 0; i < MM_MAX_HARTS; i++) {
 		mm_harts[i] = &unplaced;
@@ -118,7 +150,7 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 	}
 	mm_all_lowmem = true;
 	mm_fast_lo = mm_fast_hi = run_lo = run_hi = 0;
-	port_set_hart_mm(NULL);
+	port_reset_hart_mm(&unplaced);
 	init_generation++;
 	mm_secret = 0x9e3779b97f4a7c15ULL ^ (stack_probe << 17) ^
 		    (init_generation * 0xbf58476d1ce4e5b9ULL);
@@ -149,6 +181,12 @@ void mm_hart_init(void)
 		return;
 	}
 	mm_hart_slot_init(h, me);
+	{
+		struct mm_section *s;
+
+		if (section_meta((uintptr_t)h, &s))
+			mm_hart_set_page_section(h, s);
+	}
 	port_set_hart_mm(h);
 }
 

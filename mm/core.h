@@ -24,20 +24,34 @@ struct mm_hart {
 	/* Header tag of this hart's slabs: slab->tag == slab ^ slab_tag. */
 	uintptr_t slab_tag;
 	/*
-	 * kfree's fast range: a slab header in [fast_lo, fast_hi) lies in
-	 * mapped section memory.  Written by whoever adds a section (any
-	 * hart), only ever widened over sections that abut it, so any mix
-	 * of old and new values read by the owner is still mapped memory.
+	 * kfree's fast range: a slab header in [this slot, this slot +
+	 * fast_span) lies in mapped section memory (0: no fast frees).
+	 * Written by whoever adds a section (any hart), only ever widened
+	 * over sections that abut the run holding the slot, so any value
+	 * the owner reads, old or new, still covers mapped memory only.
 	 */
-	mm_stat_t fast_lo, fast_hi;
+	mm_stat_t fast_span;
 	/* The order-0 page batch: pages linked through their first word. */
 	void *pcp_head;
 	mm_stat_t pcp_count;	/* owner writes, stats read */
+	/*
+	 * free_pages' fast lookup, one section (the one holding the slot):
+	 * a page-aligned va with va - pg_vbase < pg_limit has its page_meta
+	 * at pg_bias + (va >> 9).  Set before the slot is used, then fixed.
+	 */
+	uintptr_t pg_vbase, pg_limit, pg_bias;
 	unsigned int index;
 	int node;
 	bool ready;
 	/* shared: slabs other harts queued for this one (Treiber stack). */
 	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+	/*
+	 * A copy of slab_class_idx[] (size -> class), owner-read only:
+	 * kmalloc finds its class relative to the slot pointer it already
+	 * has, without forming the table's address.  Within 2 KiB of the
+	 * slot start so that one lbu with an immediate offset reaches it.
+	 */
+	uint8_t cls_idx[SLAB_IDX_SIZE];
 } __attribute__((aligned(64)));
 
 extern struct mm_hart *mm_harts[MM_MAX_HARTS];
@@ -52,7 +66,11 @@ static inline struct mm_hart *mm_this_hart(void)
 	return mm_harts[port_this_hart()];
 }
 
-/* The same through the port's per-hart pointer: NULL before mm_hart_init. */
+/*
+ * The same through the port's per-hart pointer.  Before mm_hart_init() it
+ * is a stand-in slot on which every fast path misses (never NULL once
+ * mm_init() has run, see port_reset_hart_mm()).
+ */
 static inline struct mm_hart *mm_hart_fast(void)
 {
 	return port_hart_mm();
@@ -61,6 +79,10 @@ static inline struct mm_hart *mm_hart_fast(void)
 /* The widest run of abutting sections (kfree's fast range). */
 extern uintptr_t mm_fast_lo, mm_fast_hi;
 void mm_fast_range_update(void);
+
+struct mm_section;
+/* Point @h's page fast path at section @s. */
+void mm_hart_set_page_section(struct mm_hart *h, const struct mm_section *s);
 
 /* Functions on the fast paths: leaves without a frame, tail calls out. */
 #ifdef HARTSLAB_KERNEL

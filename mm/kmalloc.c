@@ -34,9 +34,12 @@ void *__mm_fast kmalloc(size_t size, unsigned int flags)
 {
 	struct mm_hart *h = mm_hart_fast();
 
-	/* 2049..4095 map to h->cls_none, which always misses. */
-	if (likely(size < SLAB_IDX_SIZE && !flags && h)) {
-		struct mm_class *c = &h->cls[slab_class_idx[size]];
+	/*
+	 * 2049..4095 map to h->cls_none, which always misses; so does every
+	 * class of the stand-in slot a hart has before mm_hart_init().
+	 */
+	if (likely(size < SLAB_IDX_SIZE && !flags)) {
+		struct mm_class *c = &h->cls[h->cls_idx[size]];
 		unsigned long irq = port_irq_save();
 		void *p = slab_alloc_fast(c);
 
@@ -102,8 +105,9 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  * The fast path trusts an address only when every test below holds, and
  * sends anything doubtful to kfree_generic():
  *  1. the slab header found by masking (slabs are aligned to their size)
- *     lies in [fast_lo, fast_hi), the run of sections around the first
- *     one, so reading it cannot fault (NULL fails here too);
+ *     lies in [h, h + fast_span), inside the run of sections holding
+ *     this hart's slot, so reading it cannot fault (NULL, and anything
+ *     below the slot, fails here; the stand-in slot's span is 0);
  *  2. its tag is (header address ^ this hart's slab_tag), a per-boot
  *     secret: user data or a stale header does not match by accident, a
  *     released slab has tag 0, and another hart's slab (a remote free)
@@ -142,8 +146,8 @@ void __mm_fast kfree(const void *p)
 	struct slab *s = slab_of(va);
 	struct mm_hart *h = mm_hart_fast();
 
-	if (likely(h && (uintptr_t)s >= mm_stat_read(&h->fast_lo) &&
-		   (uintptr_t)s < mm_stat_read(&h->fast_hi) &&
+	if (likely((uintptr_t)s - (uintptr_t)h <
+			   mm_stat_read(&h->fast_span) &&
 		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab_tag) &&
 		   slab_free_fast(s, va)))
 		return;

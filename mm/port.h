@@ -12,14 +12,20 @@
  *	while interrupts are masked; on the kernel a thread never migrates.
  *   void *port_hart_mm(void) / void port_set_hart_mm(void *mm)
  *	One pointer per hart that mm keeps for itself (its struct mm_hart),
- *	read by the fast paths with one load (tp->mm on the kernel).  NULL
- *	until mm_hart_init() has run on that hart; only that hart sets it.
- *	The host keeps it per hart index and port_host_reset() clears it.
+ *	read by the fast paths with one load (tp->mm on the kernel).  Only
+ *	that hart sets it (mm_hart_init()).  The host keeps it per hart
+ *	index and port_host_reset() clears it.
+ *   void port_reset_hart_mm(void *mm)
+ *	mm_init(): point the per-hart pointer at mm's stand-in slot, so that
+ *	the fast paths need no NULL test.  The host does it for every hart
+ *	index; the kernel for the calling (boot) hart, the others being
+ *	started later and calling mm_hart_init() before they allocate.
  *   unsigned int port_this_hart_id(void)
  *	The hart's hardware id (mhartid), for messages only.
  *   unsigned long port_irq_save(void) / void port_irq_restore(unsigned long)
  *	Mask interrupts on this hart and restore the previous state.  Both
- *	are compiler barriers.  No atomic instruction.
+ *	are compiler barriers.  No atomic instruction.  The saved value is
+ *	opaque (the kernel's is the whole old sstatus).
  *   void *port_phys_to_virt(phys_addr_t pa) / phys_addr_t port_virt_to_phys(const void *va)
  *	Linear-map conversion.  Identity on the host.
  *   void port_cpu_relax(void)

@@ -238,6 +238,7 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 		if (mm_harts[i]->ready || mm_hart_node[i] != node)
 			continue;
 		mm_hart_slot_init((struct mm_hart *)p, i);
+		mm_hart_set_page_section((struct mm_hart *)p, s);
 		p += slot_sz;
 		placed++;
 	}

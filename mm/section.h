@@ -16,6 +16,7 @@
 #define HARTSLAB_MM_SECTION_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "kernel/types.h"
 #include "mm/mm.h"
@@ -53,7 +54,8 @@ enum {
  * neighbouring block's head to learn whether it may merge with it, while
  * that page may belong to someone else (an allocated run, a slab, a page in
  * a hart's order-0 batch) whose owner rewrites the state without the lock
- * (pcp_push: PM_ALLOC -> PM_PCP, pcp_pop: PM_PCP -> PM_ALLOC).
+ * (pcp_push and free_pages' fast path: PM_ALLOC -> PM_PCP, pcp_pop and
+ * alloc_pages' fast path: PM_PCP -> PM_ALLOC).
  *
  * The rule that makes this safe: a page enters or leaves PM_FREE only
  * under its section's lock.  Lock-free writers move a page they own
@@ -135,6 +137,33 @@ static inline unsigned int pm_state(const struct page_meta *pm)
 static inline void pm_set_state(struct page_meta *pm, unsigned int st)
 {
 	atomic_store_explicit(&pm->state, st, memory_order_relaxed);
+}
+#endif
+
+/*
+ * Is @pm the head of an allocated single page (PM_ALLOC with order 0,
+ * which alloc_run() and pcp_pop() give exactly the runs of one page; a
+ * shrunk run keeps its order)?  free_pages' fast test.  On the kernel one
+ * halfword load of state and order together: aligned, so single-copy
+ * atomic, and still "one byte access" to ->state in the sense above: a
+ * merger that races with it only reads.  The only writers of this page's
+ * state and order are whoever holds the page (the caller, if the free is
+ * legitimate) and, while it is PM_FREE, the section lock holder; in the
+ * latter case (a double free racing with a merge) either value read is
+ * not PM_ALLOC|0 << 8, so the slow path reports it.  On the host the state
+ * first (relaxed atomic), ->order only once the state says the caller
+ * owns the page, so there is no racing plain read.
+ */
+#ifdef HARTSLAB_KERNEL
+static inline bool pm_is_alloc_page(const struct page_meta *pm)
+{
+	_Static_assert(offsetof(struct page_meta, order) == 1, "state|order");
+	return *(const volatile uint16_t *)pm == PM_ALLOC;
+}
+#else
+static inline bool pm_is_alloc_page(const struct page_meta *pm)
+{
+	return pm_state(pm) == PM_ALLOC && pm->order == 0;
 }
 #endif
 

@@ -66,6 +66,29 @@ int mm_get_section_info(unsigned int index, struct mm_section_info *info)
 	return 0;
 }
 
+/*
+ * The hart slots placed in @s's prefix: [prefix start, + meta_bytes) holds
+ * the header, page_meta[] and the slots (mm_add_section()); the header is
+ * the prefix start.
+ */
+static void report_slots(const struct mm_section *s)
+{
+	uintptr_t lo = (uintptr_t)s, hi = lo + s->meta_bytes;
+	size_t sz = mm_hart_slot_size();
+	unsigned int i;
+
+	for (i = 0; i < mm_nr_harts; i++) {
+		uintptr_t h = (uintptr_t)mm_harts[i];
+
+		if (!mm_harts[i]->ready || h < lo || h + sz > hi)
+			continue;
+		port_log("mm: hart_slot hart=%u base=0x%llx size=0x%llx "
+			 "section=%u\n",
+			 i, (unsigned long long)port_virt_to_phys((void *)h),
+			 (unsigned long long)sz, s->index);
+	}
+}
+
 void mm_report(void)
 {
 	struct mm_totals t;
@@ -80,6 +103,7 @@ void mm_report(void)
 			 (unsigned long long)(s->end - s->base),
 			 (unsigned long long)s->meta_bytes,
 			 (unsigned long long)s->managed_pages, s->node);
+		report_slots(s);
 	}
 	mm_get_totals(&t);
 	port_log("mm: managed_bytes=%llu free_bytes=%llu meta_bytes=%llu\n",

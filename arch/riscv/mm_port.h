@@ -28,19 +28,45 @@ static inline void port_set_hart_mm(void *mm)
 	port_tp->mm = mm;
 }
 
+/*
+ * mm_init() time: the calling hart's pointer (the boot hart's).  The other
+ * harts' struct hart do not exist yet; their pointer is set by their own
+ * mm_hart_init(), which runs before their first allocation.
+ */
+static inline void port_reset_hart_mm(void *mm)
+{
+	port_tp->mm = mm;
+}
+
 static inline unsigned int port_this_hart_id(void)
 {
 	return this_hart()->hartid;
 }
 
+/*
+ * mm's own masking, one instruction each way: save returns the whole old
+ * sstatus (csrrc), restore sets its bits again (csrs).  Bits other than
+ * SIE are set in the old value only if they were set in sstatus, and no
+ * mm code between save and restore clears any sstatus bit (a trap taken
+ * in between returns with sstatus as it found it), so setting them again
+ * writes the value they already have: only SIE changes, back to what it
+ * was.  Nesting works as with irq_save(): an inner restore of a value
+ * saved with SIE clear leaves SIE clear.  The values are opaque to mm.
+ */
 static inline unsigned long port_irq_save(void)
 {
-	return irq_save();
+	unsigned long old;
+
+	__asm__ volatile("csrrc %0, sstatus, %1"
+			 : "=r"(old)
+			 : "i"(SSTATUS_SIE)
+			 : "memory");
+	return old;
 }
 
 static inline void port_irq_restore(unsigned long flags)
 {
-	irq_restore(flags);
+	__asm__ volatile("csrs sstatus, %0" : : "r"(flags) : "memory");
 }
 
 static inline void *port_phys_to_virt(phys_addr_t pa)

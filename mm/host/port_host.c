@@ -78,6 +78,14 @@ void port_host_reset(void)
 	atomic_store(&kicks, 0);
 }
 
+void port_reset_hart_mm(void *mm)
+{
+	unsigned int i;
+
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		port_host_hart_mm[i] = mm;
+}
+
 void port_host_set_quiet(bool q)
 {
 	atomic_store_explicit(&quiet, q, memory_order_relaxed);

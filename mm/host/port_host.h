@@ -36,6 +36,9 @@ static inline void port_set_hart_mm(void *mm)
 	port_host_hart_mm[port_host_hart_index] = mm;
 }
 
+/* mm_init() time: every hart's pointer (threads may become harts later). */
+void port_reset_hart_mm(void *mm);
+
 static inline unsigned int port_this_hart_id(void)
 {
 	return port_host_hart_index;
