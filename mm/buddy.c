@@ -1,20 +1,31 @@
 // SPDX-License-Identifier: MIT
 /*
- * The buddy page allocator, and the per-hart order-0 page batches.
+ * The buddy page allocator, the per-hart order-0 page batches and the
+ * per-hart run caches (whole blocks of 2, 4 and 8 pages).
  *
  * Owns: each section's free lists and free counts (section->lock, always
  * taken with interrupts masked), the page_meta of every page it hands out
- * or takes back, and each hart's page batch (touched only by its own hart
- * with interrupts masked, so no lock).  A free block carries its list links
+ * or takes back, and each hart's page batch and run caches (touched only
+ * by their own hart with interrupts masked, so no lock; other harts only
+ * read their counts, for statistics).  A batch page or cached run comes
+ * from any section and may have been allocated on any hart: pages have no
+ * owner hart, only the list holding them has.  Batch pages and cached
+ * runs count as free (mm_get_totals()) but are not on a section's free
+ * lists (buddyinfo), and go back to those lists only under the section
+ * lock: on overflow, on mm_drain_this_hart() and on the OOM path (all of
+ * them).  A free block carries its list links
  * in its own first bytes.  Blocks are aligned on absolute physical page
  * numbers, so a block's buddy is found by flipping one bit of its pfn and
  * every block is aligned to its size.  Lock order: one section lock at a
  * time; never a section lock while waiting on another hart.
  *
  * page_meta rules: the first page of every free block, allocated run, slab
- * page or batch page is marked; all other pages are PM_TAIL.  free_pages()
- * trusts only PM_ALLOC heads, so interior, repeated and foreign frees are
- * caught by one table lookup.
+ * page, batch page or cached run is marked; all other pages are PM_TAIL.
+ * A batch page or cached run is PM_PCP with the order and nr_pages it has
+ * when allocated, so a buddy merger never takes it and moving it in or out
+ * of a hart's list is a state write alone.  free_pages() and kfree() trust
+ * only PM_ALLOC heads, so interior, repeated and foreign frees (a cached
+ * run's too) are caught by one table lookup.
  */
 #include "mm/buddy.h"
 
@@ -372,9 +383,122 @@ static void pcp_trim(struct mm_hart *h, unsigned long keep)
 		mm_spin_unlock_irqrestore(&locked->lock, flags);
 }
 
+/* ---- the per-hart run caches, orders 1..MM_RUN_MAX_ORDER ---- */
+
+/*
+ * The order-0 batch's rules one order up.  A cached run is an aligned
+ * block of 2^o pages (alloc_block() hands out nothing else, and a run is
+ * cached only while its page_meta says PM_ALLOC, order o, nr_pages 2^o:
+ * never a shrunk run nor an exact odd count).  Its head page_meta is
+ * PM_PCP with that order and nr_pages, its other pages PM_TAIL, exactly
+ * as while it was allocated; it is linked through its first two words
+ * like a batch page.  PM_ALLOC <-> PM_PCP never passes PM_FREE, so the
+ * owner moves it without the section lock (mm/section.h), and a merger
+ * never takes a cached run, nor any part of it, as a free buddy.
+ */
+static void run_push(struct mm_hart *h, unsigned int o, struct pcp_page *pg,
+		     struct page_meta *pm)
+{
+	/* Plain fields: a merger reads them only after seeing PM_FREE. */
+	pm->order = o;
+	pm->nr_pages = 1u << o;
+	pm_set_state(pm, PM_PCP);
+	pg->pm = pm;
+	pg->next = h->run_head[o - 1];
+	h->run_head[o - 1] = pg;
+	mm_stat_add(&h->run_count[o - 1], 1);
+}
+
+static struct pcp_page *run_pop(struct mm_hart *h, unsigned int o)
+{
+	struct pcp_page *pg = h->run_head[o - 1];
+
+	if (!pg)
+		return NULL;
+	h->run_head[o - 1] = pg->next;
+	mm_stat_add(&h->run_count[o - 1], (unsigned long)-1);
+	pm_set_state(pg->pm, PM_ALLOC);	/* order, nr_pages already */
+	return pg;
+}
+
+/*
+ * Interrupts masked.  Take up to RUN_BATCH blocks of order @o, this hart's
+ * node first (as pcp_refill()), under one section lock at a time.
+ */
+static void run_refill(struct mm_hart *h, unsigned int o)
+{
+	unsigned int pass, i, got = 0;
+
+	for (pass = 0; pass < 2 && got < RUN_BATCH; pass++) {
+		unsigned int nr = section_count();
+
+		for (i = 0; i < nr && got < RUN_BATCH; i++) {
+			struct mm_section *s = mm_sections[i];
+			unsigned long flags;
+			uint64_t idx;
+
+			if ((s->node == h->node) != (pass == 0))
+				continue;
+			flags = mm_spin_lock_irqsave(&s->lock);
+			while (got < RUN_BATCH && alloc_block(s, o, false, &idx)) {
+				run_push(h, o, section_page_addr(s, idx),
+					 &s->meta[idx]);
+				got++;
+			}
+			mm_spin_unlock_irqrestore(&s->lock, flags);
+		}
+	}
+}
+
+/* Interrupts masked.  Give back runs of order @o until @keep remain. */
+static void run_trim(struct mm_hart *h, unsigned int o, unsigned long keep)
+{
+	struct mm_section *locked = NULL;
+	unsigned long flags = 0;
+
+	while (mm_stat_read(&h->run_count[o - 1]) > keep) {
+		struct pcp_page *pg = h->run_head[o - 1];
+		struct mm_section *s;
+
+		section_meta((uintptr_t)pg, &s);
+		h->run_head[o - 1] = pg->next;
+		mm_stat_add(&h->run_count[o - 1], (unsigned long)-1);
+		if (s != locked) {
+			if (locked)
+				mm_spin_unlock_irqrestore(&locked->lock, flags);
+			flags = mm_spin_lock_irqsave(&s->lock);
+			locked = s;
+		}
+		/* PM_PCP -> PM_TAIL -> PM_FREE (merged), under the lock. */
+		free_block(s, section_page_index(s, (uintptr_t)pg), o);
+	}
+	if (locked)
+		mm_spin_unlock_irqrestore(&locked->lock, flags);
+}
+
+static void *alloc_cached_run(unsigned int o)
+{
+	unsigned long flags = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+	struct pcp_page *pg = run_pop(h, o);
+
+	if (unlikely(!pg) && h->ready) {
+		run_refill(h, o);
+		pg = run_pop(h, o);
+	}
+	port_irq_restore(flags);
+	if (unlikely(!pg) && !h->ready)
+		return alloc_run(1UL << o, false, this_node(), PM_ALLOC);
+	return pg;
+}
+
 void buddy_drain_pcp(struct mm_hart *h, bool all)
 {
+	unsigned int o;
+
 	pcp_trim(h, all ? 0 : PCP_BATCH);
+	for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
+		run_trim(h, o, all ? 0 : RUN_KEEP);
 }
 
 static void *alloc_one_page(void)
@@ -401,6 +525,8 @@ static void *alloc_pages_try(uint64_t n, unsigned int flags)
 
 	if (n == 1 && !low)
 		return alloc_one_page();
+	if (n <= (1u << MM_RUN_MAX_ORDER) && !(n & (n - 1)) && !low)
+		return alloc_cached_run(__builtin_ctzll(n));
 	return alloc_run(n, low, this_node(), PM_ALLOC);
 }
 
@@ -461,8 +587,6 @@ static void __attribute__((noinline)) free_pages_slow(void *addr)
 	uintptr_t va = (uintptr_t)addr;
 	struct mm_section *s;
 	struct page_meta *pm;
-	unsigned long flags;
-	struct mm_hart *h;
 
 	if (!addr)
 		return;
@@ -472,20 +596,71 @@ static void __attribute__((noinline)) free_pages_slow(void *addr)
 		buddy_report_bad_free("free_pages", addr, pm);
 		return;
 	}
-	if (pm->nr_pages == 1) {
+	buddy_free_checked(pm, addr);
+}
+
+void buddy_free_checked(struct page_meta *pm, void *addr)
+{
+	struct mm_section *s;
+	uint64_t n = pm->nr_pages;
+	unsigned int o = pm->order;
+	unsigned long flags;
+	struct mm_hart *h;
+
+	/* A shrunk run keeps its order: only nr_pages == 2^order is whole. */
+	if (n == 1 || (o <= MM_RUN_MAX_ORDER && n == 1ULL << o)) {
 		flags = port_irq_save();
 		h = mm_this_hart();
 		if (likely(h->ready)) {
-			pcp_push(h, addr, pm);
-			if (unlikely(mm_stat_read(&h->pcp_count) >
-				     PCP_HIGH))
-				pcp_trim(h, PCP_BATCH);
+			if (n == 1) {
+				pcp_push(h, addr, pm);
+				if (unlikely(mm_stat_read(&h->pcp_count) >
+					     PCP_HIGH))
+					pcp_trim(h, PCP_BATCH);
+			} else {
+				run_push(h, o, addr, pm);
+				if (unlikely(mm_stat_read(&h->run_count[o - 1]) >
+					     RUN_HIGH))
+					run_trim(h, o, RUN_KEEP);
+			}
 			port_irq_restore(flags);
 			return;
 		}
 		port_irq_restore(flags);
 	}
-	buddy_free_run(s, pm, va);
+	section_meta((uintptr_t)addr, &s);
+	buddy_free_run(s, pm, (uintptr_t)addr);
+}
+
+/*
+ * alloc_pages' second leaf, for a miss of the one-page path: 2, 4 or 8
+ * pages with GFP_KERNEL pop this hart's run cache for that order, under
+ * the same rules as the batch pop below (a cached run is PM_PCP with its
+ * order and nr_pages already set; PM_PCP -> PM_ALLOC needs no lock).
+ * Everything else, and an empty cache, goes to alloc_pages_slow().
+ */
+static void *__attribute__((noinline)) __mm_fast
+alloc_pages_run(size_t nr_pages, unsigned int flags)
+{
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(!flags && nr_pages - 2 <= (1UL << MM_RUN_MAX_ORDER) - 2 &&
+		   !(nr_pages & (nr_pages - 1)))) {
+		unsigned int i = __builtin_ctzl(nr_pages) - 1;
+		unsigned long irq = port_irq_save();
+		struct pcp_page *pg = h->run_head[i];
+
+		if (likely(pg)) {
+			h->run_head[i] = pg->next;
+			mm_stat_set(&h->run_count[i],
+				    mm_stat_read(&h->run_count[i]) - 1);
+			pm_set_state(pg->pm, PM_ALLOC);
+			port_irq_restore(irq);
+			return pg;
+		}
+		port_irq_restore(irq);
+	}
+	return alloc_pages_slow(nr_pages, flags);
 }
 
 /*
@@ -519,7 +694,7 @@ void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
 		}
 		port_irq_restore(irq);
 	}
-	return alloc_pages_slow(nr_pages, flags);
+	return alloc_pages_run(nr_pages, flags);
 }
 
 /*

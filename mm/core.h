@@ -17,6 +17,9 @@
 #include "mm/port.h"
 #include "mm/slab.h"
 
+/* Orders 1..MM_RUN_MAX_ORDER have per-hart run caches (mm/buddy.c). */
+#define MM_RUN_MAX_ORDER 3
+
 struct mm_hart {
 	struct mm_class cls[MM_NR_CLASSES];
 	/* kmalloc of 2049..4095 bytes lands here: never has an object. */
@@ -34,6 +37,13 @@ struct mm_hart {
 	/* The order-0 page batch: pages linked through their first word. */
 	void *pcp_head;
 	mm_stat_t pcp_count;	/* owner writes, stats read */
+	/*
+	 * The run caches: free runs of 2^o pages, o = 1..MM_RUN_MAX_ORDER,
+	 * in run_head[o - 1], linked like the batch; run_count[o - 1] counts
+	 * runs, not pages (owner writes, stats read).
+	 */
+	void *run_head[MM_RUN_MAX_ORDER];
+	mm_stat_t run_count[MM_RUN_MAX_ORDER];
 	/*
 	 * free_pages' fast lookup, one section (the one holding the slot):
 	 * a page-aligned va with va - pg_vbase < pg_limit has its page_meta

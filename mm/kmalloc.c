@@ -78,7 +78,11 @@ static void kfree_pages(const void *p, struct page_meta *pm)
 		buddy_report_bad_free("kfree", p, pm);
 		return;
 	}
-	free_pages((void *)p);
+	/* One page: free_pages' fast path; else run cache or buddy. */
+	if (pm->nr_pages == 1)
+		free_pages((void *)p);
+	else
+		buddy_free_checked(pm, (void *)p);
 }
 
 /*

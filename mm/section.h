@@ -43,7 +43,7 @@ enum {
 	PM_SLAB = 1,	 /* every page of a slab (so kfree masks to it) */
 	PM_FREE = 2,	 /* head of a free buddy block of .order */
 	PM_ALLOC = 3,	 /* head of an allocated run of .nr_pages */
-	PM_PCP = 4,	 /* in a hart's order-0 batch */
+	PM_PCP = 4,	 /* in a hart's order-0 batch or run cache */
 	PM_RESERVED = 5, /* never handed out */
 	PM_META = 6,	 /* the section's own prefix */
 };
@@ -53,9 +53,10 @@ enum {
  * own the page: free_block() (section lock held) reads the state of a
  * neighbouring block's head to learn whether it may merge with it, while
  * that page may belong to someone else (an allocated run, a slab, a page in
- * a hart's order-0 batch) whose owner rewrites the state without the lock
- * (pcp_push and free_pages' fast path: PM_ALLOC -> PM_PCP, pcp_pop and
- * alloc_pages' fast path: PM_PCP -> PM_ALLOC).
+ * a hart's order-0 batch or run cache) whose owner rewrites the state
+ * without the lock (pcp_push, run_push and free_pages' fast path:
+ * PM_ALLOC -> PM_PCP; pcp_pop, run_pop and alloc_pages' fast path:
+ * PM_PCP -> PM_ALLOC).
  *
  * The rule that makes this safe: a page enters or leaves PM_FREE only
  * under its section's lock.  Lock-free writers move a page they own

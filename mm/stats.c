@@ -35,10 +35,18 @@ void mm_get_totals(struct mm_totals *t)
 		t->free_bytes += rd(&s->free_pages) << PAGE_SHIFT;
 		t->meta_bytes += s->meta_bytes;
 	}
-	for (i = 0; i < mm_nr_harts; i++)
-		if (mm_harts[i]->ready)
-			t->free_bytes += (uint64_t)rdl(&mm_harts[i]->pcp_count)
-					 << PAGE_SHIFT;
+	/* Pages in the harts' batches and run caches are free too. */
+	for (i = 0; i < mm_nr_harts; i++) {
+		struct mm_hart *h = mm_harts[i];
+		unsigned int o;
+
+		if (!h->ready)
+			continue;
+		t->free_bytes += (uint64_t)rdl(&h->pcp_count) << PAGE_SHIFT;
+		for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
+			t->free_bytes += (uint64_t)rdl(&h->run_count[o - 1])
+					 << (PAGE_SHIFT + o);
+	}
 }
 
 unsigned int mm_nr_sections_added(void)

@@ -202,7 +202,7 @@ static void bench_kmalloc_pair(struct ktest *t)
 
 static void bench_large(struct ktest *t)
 {
-	static const size_t sizes[] = { 3000, 64 * 1024 };
+	static const size_t sizes[] = { 3000, 8192, 16384, 32768, 64 * 1024 };
 	unsigned long empty = empty_baseline(BIG_ITERS);
 	unsigned int i, k;
 
@@ -222,7 +222,7 @@ static void bench_pages(struct ktest *t)
 {
 	unsigned long empty = empty_baseline(PAGE_ITERS);
 	unsigned long best = ~0UL;
-	unsigned int k;
+	unsigned int k, o;
 	void *p;
 
 	/* One page: through the per-hart batch. */
@@ -232,6 +232,19 @@ static void bench_pages(struct ktest *t)
 	for (k = 0; k < TRIALS; k++)
 		best = min_ul(best, loop_pages_pair(1, PAGE_ITERS));
 	report("pages_pair", 4096, PAGE_ITERS, net(best, empty));
+
+	/* Orders 1..3: through the per-hart run caches. */
+	for (o = 1; o <= 3; o++) {
+		p = alloc_pages(1UL << o, GFP_KERNEL);
+		KT_ASSERT(t, p);
+		free_pages(p);
+		best = ~0UL;
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best,
+				      loop_pages_pair(1UL << o, PAGE_ITERS));
+		report("pages_pair", 4096UL << o, PAGE_ITERS,
+		       net(best, empty));
+	}
 
 	/* An exact odd count: the tail of an order-3 block goes back. */
 	best = ~0UL;
