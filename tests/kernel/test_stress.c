@@ -106,6 +106,9 @@ static void test_stress_free_memory_exact(struct ktest *t)
 	if (!need_result(t))
 		return;
 	diff = (long long)(result.free_before - result.free_after);
+	ktest_diag("stress: free_bytes before=%llu after=%llu",
+		   (unsigned long long)result.free_before,
+		   (unsigned long long)result.free_after);
 	if (diff)
 		ktest_fail(t, __FILE__, __LINE__,
 			   "free bytes %llu after the run, %llu before: %lld "
