@@ -87,22 +87,13 @@ static void __printf(1, 2) shell_say(const char *fmt, ...)
 	printk("\n");
 }
 
-static void cmd_stress(const char *args)
+static void run_stress(unsigned int seconds, bool bursts)
 {
-	struct stress_opts o = { .seconds = STRESS_DEFAULT_S, .say = shell_say };
+	struct stress_opts o = { .seconds = seconds, .say = shell_say,
+				 .no_bursts = !bursts };
 	struct stress_result r;
 	unsigned int i;
 
-	if (*args) {
-		char *end;
-		unsigned long s = strtoul(args, &end, 10);
-
-		if (*end || !s || s > STRESS_MAX_S) {
-			printk("usage: stress [seconds: 1..%u]\n", STRESS_MAX_S);
-			return;
-		}
-		o.seconds = s;
-	}
 	printk("stress: %u s on %u harts...\n", o.seconds, smp_online_count());
 	if (stress_run(&o, &r)) {
 		printk("stress: PASS, free memory back to %llu bytes\n",
@@ -117,6 +108,22 @@ static void cmd_stress(const char *args)
 		       (unsigned long long)r.free_before);
 	if (r.bad_frees)
 		printk("stress: FAIL: %lu bad frees\n", r.bad_frees);
+}
+
+static void cmd_stress(const char *args)
+{
+	unsigned long s = STRESS_DEFAULT_S;
+
+	if (*args) {
+		char *end;
+
+		s = strtoul(args, &end, 10);
+		if (*end || !s || s > STRESS_MAX_S) {
+			printk("usage: stress [seconds: 1..%u]\n", STRESS_MAX_S);
+			return;
+		}
+	}
+	run_stress(s, true);
 }
 
 static const struct command commands[] = {
@@ -182,7 +189,7 @@ static void smp_demo(void)
 		return;
 	printk("demo: every hart allocates, hands 3 of 4 objects to the "
 	       "others, and frees what it receives\n");
-	cmd_stress("1");
+	run_stress(1, false);
 }
 
 void shell_run(void)

@@ -710,13 +710,16 @@ static void prepare_hart(struct stress_hart *sh, unsigned int i,
 }
 
 /* Post the worker to every online hart, then start them all at once. */
-static void launch(unsigned int seconds, bool *started)
+static void launch(unsigned int seconds, bool bursts, bool *started)
 {
 	unsigned int i, self = this_hart()->index, pos = 0;
 	uint64_t start, ms = seconds * 1000ULL;
 
 	run.burst_interval = time_us_to_ticks(1000 *
 		(ms / 4 < 100 ? 100 : ms / 4 > 8000 ? 8000 : ms / 4));
+	/* Never due: start + interval * (pos + 1) stays far from overflow. */
+	if (!bursts)
+		run.burst_interval = UINT64_MAX / (4 * PLATFORM_MAX_HARTS);
 	atomic_store(&run.go, 0);
 	atomic_store(&run.producers_done, 0);
 	atomic_store(&run.bursting, 0);
@@ -833,7 +836,7 @@ bool stress_run(const struct stress_opts *o, struct stress_result *r)
 	bad_before = mm_bad_use_count();
 	r->free_before = free_bytes(true);
 	t0 = time_us();
-	launch(o->seconds, started);
+	launch(o->seconds, !o->no_bursts, started);
 	r->elapsed_us = time_us() - t0;
 	r->ran = true;
 	r->nr_harts = run.nr_active;

@@ -25,6 +25,7 @@ enum stress_inject {
 struct stress_opts {
 	unsigned int seconds;
 	enum stress_inject inject;
+	bool no_bursts;		/* skip the exhaustion bursts (the boot demo) */
 	/* Prints one report line (no newline in @fmt). */
 	void (*say)(const char *fmt, ...) __printf(1, 2);
 };
