@@ -110,6 +110,20 @@ unsigned int smp_online_count(void)
 	return n;
 }
 
+unsigned int smp_other_online_hart(void)
+{
+	unsigned int i, self = this_hart()->index;
+
+	for (i = 0; i < nr_harts; i++) {
+		struct hart *h = hart_by_index(i);
+
+		if (i != self && h &&
+		    atomic_load_explicit(&h->online, memory_order_acquire))
+			return i;
+	}
+	return self;
+}
+
 void smp_report(void)
 {
 	char ids[PLATFORM_MAX_HARTS * 11 + 1];

@@ -332,32 +332,6 @@ static struct pcp_page *pcp_pop(struct mm_hart *h)
 	return pg;
 }
 
-/* Interrupts masked.  Fill the batch under one section lock. */
-static void pcp_refill(struct mm_hart *h)
-{
-	unsigned int pass, i, got = 0;
-
-	for (pass = 0; pass < 2 && got < PCP_BATCH; pass++) {
-		unsigned int nr = section_count();
-
-		for (i = 0; i < nr && got < PCP_BATCH; i++) {
-			struct mm_section *s = mm_sections[i];
-			unsigned long flags;
-			uint64_t idx;
-
-			if ((s->node == h->node) != (pass == 0))
-				continue;
-			flags = mm_spin_lock_irqsave(&s->lock);
-			while (got < PCP_BATCH && alloc_block(s, 0, false, &idx)) {
-				pcp_push(h, section_page_addr(s, idx),
-					 &s->meta[idx]);
-				got++;
-			}
-			mm_spin_unlock_irqrestore(&s->lock, flags);
-		}
-	}
-}
-
 /* Interrupts masked.  Give back pages until @keep remain. */
 static void pcp_trim(struct mm_hart *h, unsigned long keep)
 {
@@ -422,17 +396,19 @@ static struct pcp_page *run_pop(struct mm_hart *h, unsigned int o)
 }
 
 /*
- * Interrupts masked.  Take up to RUN_BATCH blocks of order @o, this hart's
- * node first (as pcp_refill()), under one section lock at a time.
+ * Interrupts masked.  Fill this hart's cache of order @o (the order-0
+ * batch, or the run list of that order) with up to a batch of blocks, this
+ * hart's node first, under one section lock at a time.
  */
-static void run_refill(struct mm_hart *h, unsigned int o)
+static void cache_refill(struct mm_hart *h, unsigned int o)
 {
+	unsigned int want = o ? RUN_BATCH : PCP_BATCH;
 	unsigned int pass, i, got = 0;
 
-	for (pass = 0; pass < 2 && got < RUN_BATCH; pass++) {
+	for (pass = 0; pass < 2 && got < want; pass++) {
 		unsigned int nr = section_count();
 
-		for (i = 0; i < nr && got < RUN_BATCH; i++) {
+		for (i = 0; i < nr && got < want; i++) {
 			struct mm_section *s = mm_sections[i];
 			unsigned long flags;
 			uint64_t idx;
@@ -440,9 +416,13 @@ static void run_refill(struct mm_hart *h, unsigned int o)
 			if ((s->node == h->node) != (pass == 0))
 				continue;
 			flags = mm_spin_lock_irqsave(&s->lock);
-			while (got < RUN_BATCH && alloc_block(s, o, false, &idx)) {
-				run_push(h, o, section_page_addr(s, idx),
-					 &s->meta[idx]);
+			while (got < want && alloc_block(s, o, false, &idx)) {
+				void *addr = section_page_addr(s, idx);
+
+				if (o)
+					run_push(h, o, addr, &s->meta[idx]);
+				else
+					pcp_push(h, addr, &s->meta[idx]);
 				got++;
 			}
 			mm_spin_unlock_irqrestore(&s->lock, flags);
@@ -483,7 +463,7 @@ static void *alloc_cached_run(unsigned int o)
 	struct pcp_page *pg = run_pop(h, o);
 
 	if (unlikely(!pg) && h->ready) {
-		run_refill(h, o);
+		cache_refill(h, o);
 		pg = run_pop(h, o);
 	}
 	port_irq_restore(flags);
@@ -508,7 +488,7 @@ static void *alloc_one_page(void)
 	struct pcp_page *pg = pcp_pop(h);
 
 	if (unlikely(!pg) && h->ready) {
-		pcp_refill(h);
+		cache_refill(h, 0);
 		pg = pcp_pop(h);
 	}
 	port_irq_restore(flags);

@@ -204,22 +204,11 @@ static void free_batch(void *arg)
 	}
 }
 
-static unsigned int other_hart(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < hart_count(); i++)
-		if (i != this_hart()->index && hart_by_index(i) &&
-		    atomic_load(&hart_by_index(i)->online))
-			return i;
-	return this_hart()->index;
-}
-
 static void test_remote_free_to_boot_hart(struct ktest *t)
 {
 	static struct remote_batch rb;
 	struct invariant inv;
-	unsigned int other = other_hart();
+	unsigned int other = smp_other_online_hart();
 
 	invariant_begin(&inv);
 	atomic_store(&rb.bad, 0);
@@ -234,7 +223,7 @@ static void test_remote_free_from_boot_hart(struct ktest *t)
 {
 	static struct remote_batch rb;
 	struct invariant inv;
-	unsigned int other = other_hart();
+	unsigned int other = smp_other_online_hart();
 
 	invariant_begin(&inv);
 	atomic_store(&rb.bad, 0);

@@ -114,24 +114,13 @@ static void read_on_other_hart(void *arg)
 	h->fixup = NULL;
 }
 
-static unsigned int first_other_hart(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < hart_count(); i++)
-		if (i != this_hart()->index && hart_by_index(i) &&
-		    atomic_load(&hart_by_index(i)->online))
-			return i;
-	return this_hart()->index;
-}
-
 /*
  * A hart that has the mapping in its TLB must fault once the page is
  * unmapped elsewhere: unmap_page() has to reach every hart (SBI RFENCE).
  */
 static void test_unmap_reaches_other_harts(struct ktest *t)
 {
-	unsigned int other = first_other_hart();
+	unsigned int other = smp_other_online_hart();
 	static struct remote_read rr;
 	void *page = alloc_pages(1, __GFP_ZERO);
 	int round;
