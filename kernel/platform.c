@@ -6,8 +6,9 @@
  * Rules of this file:
  *  - It is built twice: freestanding into the kernel (against the libfdt
  *    sources of linux-source-6.1) and into host tools and tests (against
- *    Debian's libfdt).  So: no libc beyond the kernel's <string.h>, no
- *    allocation, no global state; everything lands in the caller's struct.
+ *    Debian's libfdt).  So: no libc beyond the kernel's <string.h> and
+ *    vsnprintf, no allocation, no global state; everything lands in the
+ *    caller's struct.
  *  - The FDT may be malformed or hostile.  The header and the whole
  *    structure block are checked before anything else is read, every
  *    property's length is checked before its value is read, and every loop
@@ -24,70 +25,23 @@
 #include <string.h>
 
 #include "kernel/errno.h"
+#ifdef HARTSLAB_KERNEL
+#include "kernel/printk.h"	/* the kernel's vsnprintf */
+#else
+#include <stdio.h>
+#endif
 
-/* ---- error messages: a tiny formatter (%s, %u, %llx) into p->error ---- */
+/* ---- error messages ---- */
 
-struct errbuf {
-	char *buf;
-	size_t len, cap;
-};
-
-static void eb_putc(struct errbuf *eb, char c)
-{
-	if (eb->len + 1 < eb->cap)
-		eb->buf[eb->len++] = c;
-}
-
-static void eb_puts(struct errbuf *eb, const char *s)
-{
-	if (!s)
-		s = "?";
-	while (*s)
-		eb_putc(eb, *s++);
-}
-
-static void eb_putu(struct errbuf *eb, uint64_t v, unsigned int base)
-{
-	char tmp[24];
-	int n = 0;
-
-	do {
-		tmp[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n)
-		eb_putc(eb, tmp[--n]);
-}
-
-/* Only %s, %u (unsigned int), %llx (uint64_t) and %% are understood. */
+/* Fill p->error (one line, cut to fit) and return @err. */
 static int __printf(3, 4) perr(struct platform *p, int err,
 			       const char *fmt, ...)
 {
-	struct errbuf eb = { p->error, 0, sizeof(p->error) };
 	va_list ap;
 
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		if (*fmt != '%') {
-			eb_putc(&eb, *fmt);
-			continue;
-		}
-		fmt++;
-		if (*fmt == 's') {
-			eb_puts(&eb, va_arg(ap, const char *));
-		} else if (*fmt == 'u') {
-			eb_putu(&eb, va_arg(ap, unsigned int), 10);
-		} else if (fmt[0] == 'l' && fmt[1] == 'l' && fmt[2] == 'x') {
-			eb_putu(&eb, va_arg(ap, unsigned long long), 16);
-			fmt += 2;
-		} else if (*fmt == '%') {
-			eb_putc(&eb, '%');
-		} else {
-			break;	/* unknown: stop rather than misread args */
-		}
-	}
+	vsnprintf(p->error, sizeof(p->error), fmt, ap);
 	va_end(ap);
-	eb.buf[eb.len] = '\0';
 	return err;
 }
 
