@@ -45,7 +45,8 @@ bool cmdline_get(const char *key, char *buf, size_t len)
 		    (p[klen] == '=' || p + klen == end)) {
 			const char *v = p + klen + (p[klen] == '=');
 
-			n = end - v < (long)len - 1 ? (size_t)(end - v) : len - 1;
+			n = end - v < (long)len - 1 ? (size_t)(end - v)
+						    : len - 1;
 			memcpy(buf, v, n);
 			buf[n] = '\0';
 			return true;

@@ -76,9 +76,12 @@ int console_init(const struct platform_console *pc)
 const char *console_name(void)
 {
 	switch (console_type) {
-	case CONSOLE_NS16550: return "ns16550a";
-	case CONSOLE_SIFIVE_UART: return "sifive,uart0";
-	default: return "sbi";
+	case CONSOLE_NS16550:
+		return "ns16550a";
+	case CONSOLE_SIFIVE_UART:
+		return "sifive,uart0";
+	default:
+		return "sbi";
 	}
 }
 

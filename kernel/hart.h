@@ -15,15 +15,15 @@ struct trap_fixup;
 
 struct hart {
 	/* Read by the trap entry code: keep these first (see HART_* below). */
-	unsigned long stack_base;	/* lowest usable stack address */
-	unsigned long emergency_sp;	/* stack for reporting an overflow */
+	unsigned long stack_base;   /* lowest usable stack address */
+	unsigned long emergency_sp; /* stack for reporting an overflow */
 	/* own */
-	unsigned int index;		/* dense: 0 .. nr_harts-1 */
-	uint32_t hartid;		/* hardware id */
+	unsigned int index; /* dense: 0 .. nr_harts-1 */
+	uint32_t hartid;    /* hardware id */
 	unsigned long stack_top;
-	struct trap_fixup *fixup;	/* an expected fault (tests) */
-	const char *doing;		/* what the hart is doing (watchdog) */
-	void *mm;			/* mm's per-hart slot (port_hart_mm) */
+	struct trap_fixup *fixup; /* an expected fault (tests) */
+	const char *doing;	  /* what the hart is doing (watchdog) */
+	void *mm;		  /* mm's per-hart slot (port_hart_mm) */
 	/* shared */
 	_Atomic unsigned long ipi_pending; /* bits of enum ipi_kind */
 	_Atomic unsigned long ipi_acks;	   /* counts handled IPIs */
@@ -45,7 +45,7 @@ static inline struct hart *this_hart(void)
 	return h;
 }
 
-unsigned int hart_count(void);	/* online + starting harts, after smp */
+unsigned int hart_count(void); /* online + starting harts, after smp */
 struct hart *hart_by_index(unsigned int index);
 
 #endif /* __ASSEMBLY__ */

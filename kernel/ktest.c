@@ -32,8 +32,8 @@ bool ktest_requested(void)
 	return selection(buf, sizeof(buf)) != NULL;
 }
 
-void ktest_fail(struct ktest *t, const char *file, int line,
-		const char *fmt, ...)
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...)
 {
 	char msg[160];
 	va_list ap;

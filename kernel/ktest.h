@@ -42,50 +42,56 @@ struct ktest_suite {
 	bool explicit_only; /* not part of test=all: name it to run it */
 };
 
-#define KTEST_CASE(fn) { #fn, fn, 1 }
-#define KTEST_CASE_SMP(fn, harts) { #fn, fn, harts }
+#define KTEST_CASE(fn)     \
+	{                  \
+#fn, fn, 1 \
+	}
+#define KTEST_CASE_SMP(fn, harts) \
+	{                         \
+#fn, fn, harts    \
+	}
 
 #define KTEST_SUITE_FLAGS(ident, cases_array, explicit)                     \
-	static const struct ktest_suite ktest_suite_##ident                \
-		__attribute__((used, aligned(8),                            \
-			       section(".ktest_suites." #ident))) = {       \
-			#ident, cases_array, ARRAY_SIZE(cases_array),       \
-			explicit                                            \
-		}
-#define KTEST_SUITE(ident, cases_array) KTEST_SUITE_FLAGS(ident, cases_array, false)
+	static const struct ktest_suite ktest_suite_##ident __attribute__(( \
+		used, aligned(8), section(".ktest_suites." #ident))) = {    \
+		#ident, cases_array, ARRAY_SIZE(cases_array), explicit      \
+	}
+#define KTEST_SUITE(ident, cases_array) \
+	KTEST_SUITE_FLAGS(ident, cases_array, false)
 /* A suite that runs only when named (test=bench), never with test=all. */
-#define KTEST_SUITE_EXPLICIT(ident, cases_array)                            \
+#define KTEST_SUITE_EXPLICIT(ident, cases_array) \
 	KTEST_SUITE_FLAGS(ident, cases_array, true)
 
-void ktest_fail(struct ktest *t, const char *file, int line,
-		const char *fmt, ...) __printf(4, 5);
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...) __printf(4, 5);
 void ktest_skip(struct ktest *t, const char *reason);
 /* A "    # ..." diagnostic line inside the current suite. */
 void ktest_diag(const char *fmt, ...) __printf(1, 2);
 
-#define KT_EXPECT(t, cond)                                                   \
-	do {                                                                 \
-		if (!(cond))                                                 \
-			ktest_fail(t, __FILE__, __LINE__, "expected %s", #cond); \
+#define KT_EXPECT(t, cond)                                               \
+	do {                                                             \
+		if (!(cond))                                             \
+			ktest_fail(t, __FILE__, __LINE__, "expected %s", \
+				   #cond);                               \
 	} while (0)
 
-#define KT_EXPECT_EQ(t, a, b)                                                \
-	do {                                                                 \
-		unsigned long long _a = (unsigned long long)(a);             \
-		unsigned long long _b = (unsigned long long)(b);             \
-		if (_a != _b)                                                \
-			ktest_fail(t, __FILE__, __LINE__,                    \
+#define KT_EXPECT_EQ(t, a, b)                                                  \
+	do {                                                                   \
+		unsigned long long _a = (unsigned long long)(a);               \
+		unsigned long long _b = (unsigned long long)(b);               \
+		if (_a != _b)                                                  \
+			ktest_fail(t, __FILE__, __LINE__,                      \
 				   "expected %s == %s (0x%llx != 0x%llx)", #a, \
-				   #b, _a, _b);                              \
+				   #b, _a, _b);                                \
 	} while (0)
 
-#define KT_ASSERT(t, cond)                                                   \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s",    \
-				   #cond);                                   \
-			return;                                              \
-		}                                                            \
+#define KT_ASSERT(t, cond)                                                \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			ktest_fail(t, __FILE__, __LINE__, "assertion %s", \
+				   #cond);                                \
+			return;                                           \
+		}                                                         \
 	} while (0)
 
 /* Does the command line ask for tests? */

@@ -137,7 +137,8 @@ static void add_sections(void)
 			ret = mm_add_section(b, e - b, platform.mem[i].node,
 					     resv, n);
 			if (ret)
-				printk("mm: section 0x%llx-0x%llx not added: %s\n",
+				printk("mm: section 0x%llx-0x%llx not added: "
+				       "%s\n",
 				       (unsigned long long)b,
 				       (unsigned long long)e, errno_name(ret));
 		}
@@ -175,7 +176,8 @@ static void keep_fdt_window_for_later(phys_addr_t fdt_pa, size_t fdt_size)
 		phys_addr_t rb = rt->regions[i].base;
 		phys_addr_t re = rb + rt->regions[i].size;
 
-		if (re > lo && rb < hi && (rb < fdt_pa || re > fdt_pa + fdt_size))
+		if (re > lo && rb < hi &&
+		    (rb < fdt_pa || re > fdt_pa + fdt_size))
 			return; /* shares the window with something else */
 	}
 	if (memblock_remove(&boot_memblock, lo, hi - lo))
@@ -200,7 +202,8 @@ static void hand_back_boot_ranges(void)
 	ret = mm_add_section(boot_only.base, boot_only.size, boot_only_node,
 			     NULL, 0);
 	if (ret) {
-		printk("mm: boot-only range 0x%llx+0x%llx not handed back: %s\n",
+		printk("mm: boot-only range 0x%llx+0x%llx not handed back: "
+		       "%s\n",
 		       (unsigned long long)boot_only.base,
 		       (unsigned long long)boot_only.size, errno_name(ret));
 		return;

@@ -31,12 +31,11 @@ static int range_check(phys_addr_t base, phys_addr_t size, phys_addr_t *last)
 		return -EINVAL;
 	*last = base + size - 1;
 	if (*last < base)
-		return -EINVAL;	/* wraps around the address space */
+		return -EINVAL; /* wraps around the address space */
 	return 0;
 }
 
-static void type_delete(struct memblock_type *t, unsigned int i,
-			unsigned int n)
+static void type_delete(struct memblock_type *t, unsigned int i, unsigned int n)
 {
 	memmove(&t->regions[i], &t->regions[i + n],
 		(t->cnt - i - n) * sizeof(t->regions[0]));
@@ -57,8 +56,7 @@ static void type_insert(struct memblock_type *t, unsigned int i,
  * Add [base, last], merging every region it overlaps or touches.  Regions
  * i .. j-1 are the ones that merge; they are replaced by one.
  */
-static int type_add(struct memblock_type *t, phys_addr_t base,
-		    phys_addr_t last)
+static int type_add(struct memblock_type *t, phys_addr_t base, phys_addr_t last)
 {
 	unsigned int i, j;
 
@@ -77,14 +75,14 @@ static int type_add(struct memblock_type *t, phys_addr_t base,
 			break;
 	}
 	if (j > i) {
-		phys_addr_t nb = t->regions[i].base < base ?
-				 t->regions[i].base : base;
+		phys_addr_t nb =
+			t->regions[i].base < base ? t->regions[i].base : base;
 		phys_addr_t nl = region_last(&t->regions[j - 1]);
 
 		if (nl < last)
 			nl = last;
 		if (nb == 0 && nl == (phys_addr_t)-1)
-			return -EINVAL;	/* size 2^64: not representable */
+			return -EINVAL; /* size 2^64: not representable */
 		t->regions[i].base = nb;
 		t->regions[i].size = nl - nb + 1;
 		type_delete(t, i + 1, j - i - 1);
@@ -118,12 +116,12 @@ static int type_remove(struct memblock_type *t, phys_addr_t base,
 			type_insert(t, i + 1, last + 1, rl);
 			return 0;
 		}
-		if (r->base < base) {		/* cut the tail */
+		if (r->base < base) { /* cut the tail */
 			r->size = base - r->base;
-		} else if (rl > last) {		/* cut the head */
+		} else if (rl > last) { /* cut the head */
 			r->size = rl - last;
 			r->base = last + 1;
-		} else {			/* swallowed whole */
+		} else { /* swallowed whole */
 			type_delete(t, i, 1);
 			i--;
 		}
@@ -161,12 +159,11 @@ int memblock_reserve(struct memblock *mb, phys_addr_t base, phys_addr_t size)
 }
 
 struct fit {
-	phys_addr_t size, align, lo, hi;	/* hi: last usable byte */
+	phys_addr_t size, align, lo, hi; /* hi: last usable byte */
 };
 
 /* Lowest aligned @f->size bytes inside the free gap [lo, hi], or 0. */
-static phys_addr_t fit_gap(const struct fit *f, phys_addr_t lo,
-			   phys_addr_t hi)
+static phys_addr_t fit_gap(const struct fit *f, phys_addr_t lo, phys_addr_t hi)
 {
 	phys_addr_t cand;
 
@@ -205,7 +202,7 @@ static phys_addr_t fit_region(const struct memblock *mb,
 				return got;
 		}
 		if (rl >= last)
-			return 0;	/* reserved to the region's end */
+			return 0; /* reserved to the region's end */
 		cur = rl + 1;
 	}
 	return fit_gap(f, cur, last);
@@ -221,9 +218,9 @@ phys_addr_t memblock_alloc_range(struct memblock *mb, phys_addr_t size,
 	if (!size || !is_power_of_2(f.align))
 		return 0;
 	if (!max_addr)
-		f.hi = (phys_addr_t)-1;	/* 0: no upper limit */
+		f.hi = (phys_addr_t)-1; /* 0: no upper limit */
 	if (!f.lo)
-		f.lo = 1;		/* 0 is the failure value */
+		f.lo = 1; /* 0 is the failure value */
 	for (i = 0; i < mb->memory.cnt; i++) {
 		const struct memblock_region *m = &mb->memory.regions[i];
 		phys_addr_t got;
@@ -254,7 +251,7 @@ bool memblock_is_reserved(const struct memblock *mb, phys_addr_t base,
 		return false;
 	last = base + size - 1;
 	if (last < base)
-		last = (phys_addr_t)-1;	/* clip a wrapping query */
+		last = (phys_addr_t)-1; /* clip a wrapping query */
 	for (i = 0; i < rt->cnt; i++) {
 		const struct memblock_region *r = &rt->regions[i];
 

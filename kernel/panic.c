@@ -77,8 +77,8 @@ void machine_exit(int code)
 {
 	irq_disable();
 	if (exit_reg)
-		*exit_reg = code ? ((uint32_t)code << 16) | TEST_FAIL
-				 : TEST_PASS;
+		*exit_reg =
+			code ? ((uint32_t)code << 16) | TEST_FAIL : TEST_PASS;
 	if (sbi_get_info()->has_srst)
 		sbi_system_reset(SBI_SRST_SHUTDOWN,
 				 code ? SBI_SRST_SYSTEM_FAILURE

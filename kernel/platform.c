@@ -26,7 +26,7 @@
 
 #include "kernel/errno.h"
 #ifdef HARTSLAB_KERNEL
-#include "kernel/printk.h"	/* the kernel's vsnprintf */
+#include "kernel/printk.h" /* the kernel's vsnprintf */
 #else
 #include <stdio.h>
 #endif
@@ -34,8 +34,8 @@
 /* ---- error messages ---- */
 
 /* Fill p->error (one line, cut to fit) and return @err. */
-static int __printf(3, 4) perr(struct platform *p, int err,
-			       const char *fmt, ...)
+static int __printf(3, 4)
+	perr(struct platform *p, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,8 +68,7 @@ static bool prop_streq(const void *fdt, int node, const char *name,
 }
 
 /* A 1- or 2-cell number (4 or 8 bytes).  0 or a negative errno. */
-static int prop_u64(const void *fdt, int node, const char *name,
-		    uint64_t *out)
+static int prop_u64(const void *fdt, int node, const char *name, uint64_t *out)
 {
 	const fdt32_t *v;
 	int len;
@@ -174,9 +173,10 @@ static int check_structure(const void *fdt, struct platform *p)
 	for (;;) {
 		tag = fdt_next_tag(fdt, offset, &next);
 		if (next < 0)
-			return perr(p, -EINVAL,
-				    "corrupt FDT: bad structure at offset %u: %s",
-				    (unsigned int)offset, fdt_strerror(next));
+			return perr(
+				p, -EINVAL,
+				"corrupt FDT: bad structure at offset %u: %s",
+				(unsigned int)offset, fdt_strerror(next));
 		switch (tag) {
 		case FDT_BEGIN_NODE:
 			if (depth == 0 && seen_root)
@@ -227,9 +227,10 @@ static int check_fdt(const void *fdt, const struct platform_params *params,
 		return perr(p, -EINVAL, "bad magic 0x%llx (want 0xd00dfeed)",
 			    (unsigned long long)fdt_magic(fdt));
 	if (have && fdt_totalsize(fdt) > have)
-		return perr(p, -EINVAL,
-			    "truncated FDT: header says %u bytes, only %u present",
-			    fdt_totalsize(fdt), (unsigned int)have);
+		return perr(
+			p, -EINVAL,
+			"truncated FDT: header says %u bytes, only %u present",
+			fdt_totalsize(fdt), (unsigned int)have);
 	err = fdt_check_header(fdt);
 	if (err)
 		return perr(p, -EINVAL, "corrupt FDT header: %s",
@@ -265,8 +266,7 @@ static const char *hart_skip_reason(const void *fdt, int node)
 	return "bad-status";
 }
 
-static int node_numa_id(const void *fdt, int node, struct platform *p,
-			int *out)
+static int node_numa_id(const void *fdt, int node, struct platform *p, int *out)
 {
 	const fdt32_t *v;
 	uint32_t id;
@@ -343,10 +343,12 @@ static int parse_cpus(const void *fdt, struct platform *p)
 			return err;
 	}
 	if (node != -FDT_ERR_NOTFOUND)
-		return perr(p, -EINVAL, "corrupt /cpus: %s", fdt_strerror(node));
+		return perr(p, -EINVAL, "corrupt /cpus: %s",
+			    fdt_strerror(node));
 	if (!p->nr_usable)
 		return perr(p, -ENODEV,
-			    "no usable hart: %u cpu nodes, none enabled with an Sv39+ MMU",
+			    "no usable hart: %u cpu nodes, none enabled with "
+			    "an Sv39+ MMU",
 			    p->nr_harts);
 	if (!p->timebase_freq)
 		return perr(p, -ENODEV, "no timebase-frequency in /cpus");
@@ -419,7 +421,8 @@ static int check_memory(const struct platform_params *params,
 		a = &p->mem[i];
 		if (params->max_phys && a->base + a->size > params->max_phys)
 			return perr(p, -ERANGE,
-				    "memory 0x%llx-0x%llx beyond the linear map (ends above 0x%llx)",
+				    "memory 0x%llx-0x%llx beyond the linear "
+				    "map (ends above 0x%llx)",
 				    (unsigned long long)a->base,
 				    (unsigned long long)(a->base + a->size),
 				    (unsigned long long)params->max_phys);
@@ -428,7 +431,8 @@ static int check_memory(const struct platform_params *params,
 		b = &p->mem[i - 1];
 		if (b->base + b->size > a->base)
 			return perr(p, -EINVAL,
-				    "overlapping memory regions 0x%llx+0x%llx and 0x%llx+0x%llx",
+				    "overlapping memory regions 0x%llx+0x%llx "
+				    "and 0x%llx+0x%llx",
 				    (unsigned long long)b->base,
 				    (unsigned long long)b->size,
 				    (unsigned long long)a->base,
@@ -505,7 +509,7 @@ static int add_resv_node(const void *fdt, int node, int ac, int sc,
 		if (prop_u64(fdt, node, "size", &size))
 			return 0;
 		if (p->nr_resv_dyn == PLATFORM_MAX_DYN)
-			return 0;	/* listed only, never reserved */
+			return 0; /* listed only, never reserved */
 		d = &p->resv_dyn[p->nr_resv_dyn++];
 		d->base = 0;
 		d->size = size;
@@ -533,8 +537,9 @@ static int parse_reserved_memory(const void *fdt, struct platform *p)
 	if (parent < 0)
 		return 0;
 	if (bus_cells(fdt, parent, &ac, &sc) || sc == 0)
-		return perr(p, -EINVAL,
-			    "bad #address-cells/#size-cells in /reserved-memory");
+		return perr(
+			p, -EINVAL,
+			"bad #address-cells/#size-cells in /reserved-memory");
 	fdt_for_each_subnode(node, fdt, parent) {
 		if (!node_enabled(fdt, node))
 			continue;
@@ -573,7 +578,8 @@ static int parse_initrd(const void *fdt, int chosen, struct platform *p)
 	if (e1 == -ENOENT && e2 == -ENOENT)
 		return 0;
 	if (e1 || e2 || end < start)
-		return perr(p, -EINVAL, "bad linux,initrd-start/end in /chosen");
+		return perr(p, -EINVAL,
+			    "bad linux,initrd-start/end in /chosen");
 	return add_resv(p, start, end - start, false, "initrd");
 }
 
@@ -616,10 +622,11 @@ static int parse_reserved(const void *fdt, int chosen,
 	for (i = 0; i < p->nr_resv; i++) {
 		r = &p->resv[i];
 		if (!in_ram(p, r->base, r->size))
-			return perr(p, -ERANGE,
-				    "reserved range %s 0x%llx+0x%llx outside RAM",
-				    r->name, (unsigned long long)r->base,
-				    (unsigned long long)r->size);
+			return perr(
+				p, -ERANGE,
+				"reserved range %s 0x%llx+0x%llx outside RAM",
+				r->name, (unsigned long long)r->base,
+				(unsigned long long)r->size);
 	}
 	return 0;
 }
@@ -650,7 +657,7 @@ static int translate(const void *fdt, int bus, uint64_t *addr)
 		entry = cac + pac + csc;
 		if (len % (entry * 4))
 			return -EINVAL;
-		found = len == 0;	/* empty ranges: identity */
+		found = len == 0; /* empty ranges: identity */
 		for (; len > 0 && !found; len -= entry * 4, r += entry) {
 			uint64_t child = read_cells(r, cac);
 			uint64_t up = read_cells(r + cac, pac);
@@ -708,7 +715,7 @@ static void setup_uart(const void *fdt, int node, struct platform *p)
 	uint64_t base, size;
 
 	if (!node_enabled(fdt, node) || node_reg(fdt, node, &base, &size))
-		return;		/* stays CONSOLE_SBI */
+		return; /* stays CONSOLE_SBI */
 	if (!fdt_node_check_compatible(fdt, node, "sifive,uart0")) {
 		c->type = CONSOLE_SIFIVE_UART;
 		c->reg_shift = 0;
@@ -749,7 +756,7 @@ static int parse_console(const void *fdt, int chosen, struct platform *p)
 	if (len <= 0 || !memchr(path, '\0', len))
 		return perr(p, -EINVAL, "bad stdout-path in /chosen");
 	if (!path[0])
-		return 0;	/* empty: no console named, SBI */
+		return 0; /* empty: no console named, SBI */
 	len = strlen(path);
 	colon = memchr(path, ':', len);
 	if (colon)
@@ -759,8 +766,9 @@ static int parse_console(const void *fdt, int chosen, struct platform *p)
 	if (node < 0) {
 		char want[64];
 
-		copy_word(want, path, (size_t)len + 1 < sizeof(want) ?
-			  (size_t)len + 1 : sizeof(want));
+		copy_word(want, path,
+			  (size_t)len + 1 < sizeof(want) ? (size_t)len + 1
+							 : sizeof(want));
 		return perr(p, -ENODEV, "console not found: stdout-path %s",
 			    want);
 	}
@@ -891,7 +899,8 @@ void platform_report(const struct platform *p,
 	if (c->type == CONSOLE_SBI)
 		print("platform: console=sbi path=%s\n", c->path);
 	else
-		print("platform: console=%s base=0x%llx reg-shift=%u reg-io-width=%u path=%s\n",
+		print("platform: console=%s base=0x%llx reg-shift=%u "
+		      "reg-io-width=%u path=%s\n",
 		      console_type_name(c->type), (unsigned long long)c->base,
 		      c->reg_shift, c->reg_io_width, c->path);
 	if (p->exit_dev.present)
@@ -905,7 +914,8 @@ void platform_report(const struct platform *p,
 	for (i = 0; i < p->nr_resv; i++)
 		report_resv(&p->resv[i], print);
 	for (i = 0; i < p->nr_resv_dyn; i++)
-		print("platform: reserved-dynamic size=0x%llx nomap=%u name=%s (not placed)\n",
+		print("platform: reserved-dynamic size=0x%llx nomap=%u name=%s "
+		      "(not placed)\n",
 		      (unsigned long long)p->resv_dyn[i].size,
 		      p->resv_dyn[i].nomap ? 1 : 0, p->resv_dyn[i].name);
 	print("platform: bootargs=\"%s\"\n", p->bootargs);

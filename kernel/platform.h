@@ -18,20 +18,21 @@
 #define PLATFORM_MAX_RESV  32
 #define PLATFORM_NAME_LEN  32
 #define PLATFORM_ERR_LEN   128
-#define PLATFORM_MAX_DYN   8	/* dynamic /reserved-memory nodes listed */
-#define PLATFORM_MAX_NODES 16	/* numa-node-id must be below this */
+#define PLATFORM_MAX_DYN   8  /* dynamic /reserved-memory nodes listed */
+#define PLATFORM_MAX_NODES 16 /* numa-node-id must be below this */
 
 /*
  * Highest physical address RAM may reach: the 128 GiB the Sv39 linear map
  * covers.  The kernel passes LINEAR_MAP_SIZE; the host tool passes this.
  */
-#define PLATFORM_MAX_PHYS  0x2000000000ULL
+#define PLATFORM_MAX_PHYS 0x2000000000ULL
 
 struct platform_hart {
-	uint32_t id;		/* the cpu node's reg: hart id */
-	bool usable;		/* status okay/absent and MMU sv39 or wider */
-	const char *skip_reason; /* one word when !usable: "disabled", "no-mmu" ... */
-	int node;		/* numa-node-id, 0 when absent */
+	uint32_t id;		 /* the cpu node's reg: hart id */
+	bool usable;		 /* status okay/absent and MMU sv39 or wider */
+	const char *skip_reason; /* one word when !usable: "disabled", "no-mmu"
+				    ... */
+	int node;		 /* numa-node-id, 0 when absent */
 };
 
 struct platform_mem {
@@ -45,11 +46,12 @@ struct platform_resv {
 	phys_addr_t size;
 	bool nomap;
 	char name[PLATFORM_NAME_LEN]; /* node name (without @unit), or
-				       * "kernel", "fdt", "memreserve", "initrd" */
+				       * "kernel", "fdt", "memreserve", "initrd"
+				       */
 };
 
 enum platform_console_type {
-	CONSOLE_SBI = 0,	/* no usable UART: SBI legacy putchar */
+	CONSOLE_SBI = 0, /* no usable UART: SBI legacy putchar */
 	CONSOLE_NS16550,
 	CONSOLE_SIFIVE_UART,
 };
@@ -75,9 +77,9 @@ struct platform_params {
 	phys_addr_t fdt_pa;	 /* 0: don't report the FDT itself (host) */
 	phys_addr_t kernel_base; /* kernel image, size 0: none (host) */
 	phys_addr_t kernel_size;
-	phys_addr_t max_phys;	 /* RAM must end at or below this (linear map) */
-	size_t fdt_size;	 /* bytes readable at fdt; 0: unknown, trust
-				  * the header's totalsize (kernel) */
+	phys_addr_t max_phys; /* RAM must end at or below this (linear map) */
+	size_t fdt_size;      /* bytes readable at fdt; 0: unknown, trust
+			       * the header's totalsize (kernel) */
 };
 
 struct platform {
@@ -87,16 +89,16 @@ struct platform {
 	uint64_t timebase_freq;
 	struct platform_console console;
 	struct platform_exit_dev exit_dev;
-	unsigned int nr_mem;	/* sorted by base, never overlapping */
+	unsigned int nr_mem; /* sorted by base, never overlapping */
 	struct platform_mem mem[PLATFORM_MAX_MEM];
-	unsigned int nr_resv;	/* sorted by base */
+	unsigned int nr_resv; /* sorted by base */
 	struct platform_resv resv[PLATFORM_MAX_RESV];
 	/* /reserved-memory children with only a size: not placed, listed */
 	unsigned int nr_resv_dyn;
 	struct platform_resv resv_dyn[PLATFORM_MAX_DYN]; /* base 0 */
-	unsigned int nr_nodes;	/* 1 + highest numa-node-id seen */
-	const char *bootargs;	/* points into the FDT; "" when absent */
-	const void *rng_seed;	/* /chosen/rng-seed in the FDT, or NULL */
+	unsigned int nr_nodes; /* 1 + highest numa-node-id seen */
+	const char *bootargs;  /* points into the FDT; "" when absent */
+	const void *rng_seed;  /* /chosen/rng-seed in the FDT, or NULL */
 	unsigned int rng_seed_len;
 	char error[PLATFORM_ERR_LEN]; /* set when platform_parse() fails */
 };

@@ -12,7 +12,7 @@
 #include "kernel/panic.h"
 #include "kernel/spinlock.h"
 
-#define PRINTK_LINE 256
+#define PRINTK_LINE	 256
 #define PANIC_LOCK_SPINS 2000000
 
 static struct spinlock console_lock;
@@ -41,8 +41,8 @@ int vprintk(const char *fmt, va_list ap)
 
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	locked = lock_console(&flags);
-	console_write(line, n < (int)sizeof(line) ? (size_t)n
-						  : sizeof(line) - 1);
+	console_write(line,
+		      n < (int)sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	if (locked)
 		spin_unlock(&console_lock);
 	irq_restore(flags);

@@ -21,9 +21,9 @@
 #include "mm/mm.h"
 #include "tests/kernel/stress.h"
 
-#define LINE_MAX	   80
-#define STRESS_DEFAULT_S   2
-#define STRESS_MAX_S	   3600
+#define LINE_MAX	 80
+#define STRESS_DEFAULT_S 2
+#define STRESS_MAX_S	 3600
 
 struct command {
 	const char *name;
@@ -71,9 +71,10 @@ static void cmd_harts(const char *args)
 		doing = *(const char *const volatile *)&h->doing;
 		printk("%-6u %-6u %-7s %-10lu %-12lu %s\n", h->hartid, h->index,
 		       atomic_load(&h->online) ? "yes" : "no",
-		       atomic_load(&h->timer_ticks),
-		       atomic_load(&h->heartbeat),
-		       h == this_hart() ? "console" : doing ? doing : "idle");
+		       atomic_load(&h->timer_ticks), atomic_load(&h->heartbeat),
+		       h == this_hart() ? "console"
+		       : doing		? doing
+					: "idle");
 	}
 }
 
@@ -89,7 +90,8 @@ static void __printf(1, 2) shell_say(const char *fmt, ...)
 
 static void run_stress(unsigned int seconds, bool bursts)
 {
-	struct stress_opts o = { .seconds = seconds, .say = shell_say,
+	struct stress_opts o = { .seconds = seconds,
+				 .say = shell_say,
 				 .no_bursts = !bursts };
 	struct stress_result r;
 	unsigned int i;
@@ -119,7 +121,8 @@ static void cmd_stress(const char *args)
 
 		s = strtoul(args, &end, 10);
 		if (*end || !s || s > STRESS_MAX_S) {
-			printk("usage: stress [seconds: 1..%u]\n", STRESS_MAX_S);
+			printk("usage: stress [seconds: 1..%u]\n",
+			       STRESS_MAX_S);
 			return;
 		}
 	}
@@ -216,7 +219,8 @@ void shell_run(void)
 				cmd = &commands[i];
 		if (!cmd) {
 			printk("unknown command '%.*s': type 'help' for the "
-			       "list\n", (int)n, line);
+			       "list\n",
+			       (int)n, line);
 			continue;
 		}
 		if (!cmd->run)

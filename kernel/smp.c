@@ -155,11 +155,10 @@ int smp_send_ipi(unsigned int index, unsigned long kinds)
 
 static void run_posted_work(struct hart *h)
 {
-	unsigned long posted = atomic_load_explicit(&h->work_posted,
-						    memory_order_acquire);
+	unsigned long posted =
+		atomic_load_explicit(&h->work_posted, memory_order_acquire);
 
-	if (posted == atomic_load_explicit(&h->work_done,
-					   memory_order_relaxed))
+	if (posted == atomic_load_explicit(&h->work_done, memory_order_relaxed))
 		return;
 	irq_enable();
 	h->work_fn(h->work_arg);
@@ -193,7 +192,8 @@ static void __noreturn hart_idle(void)
 		irq_disable();
 		run_posted_work(h);
 		irq_disable();
-		if (atomic_load_explicit(&h->work_posted, memory_order_acquire) ==
+		if (atomic_load_explicit(&h->work_posted,
+					 memory_order_acquire) ==
 		    atomic_load_explicit(&h->work_done, memory_order_relaxed))
 			wait_for_interrupt();
 		irq_enable();
@@ -219,7 +219,8 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 /* The stack window: a guard page, then KSTACK_SIZE, per hart index. */
 static int map_hart_stack(struct hart *h)
 {
-	unsigned long slot = STACKS_BASE + h->index * (KSTACK_SIZE + 2 * PAGE_SIZE);
+	unsigned long slot =
+		STACKS_BASE + h->index * (KSTACK_SIZE + 2 * PAGE_SIZE);
 	unsigned long base = slot + PAGE_SIZE;
 	void *pages = alloc_pages(KSTACK_SIZE / PAGE_SIZE, GFP_KERNEL);
 	void *emergency = alloc_pages(1, GFP_KERNEL);

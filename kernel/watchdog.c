@@ -31,7 +31,7 @@ struct watch {
 	const struct hart *hart;
 	unsigned long heartbeat;
 	const char *doing;
-	uint64_t since;		/* time of the last progress seen */
+	uint64_t since; /* time of the last progress seen */
 };
 
 /* [watching hart][0: itself, 1: its neighbour], each private to its row. */
@@ -60,7 +60,8 @@ static void report_harts(void)
 		if (!h)
 			continue;
 		doing = doing_of(h);
-		printk("watchdog:   hart %u index %u heartbeat %lu doing '%s'\n",
+		printk("watchdog:   hart %u index %u heartbeat %lu doing "
+		       "'%s'\n",
 		       h->hartid, h->index,
 		       atomic_load_explicit(&h->heartbeat,
 					    memory_order_relaxed),
@@ -78,8 +79,8 @@ static void __noreturn fire_end(void)
 
 static void check_suite(uint64_t now)
 {
-	uint64_t deadline = atomic_load_explicit(&suite_deadline,
-						 memory_order_acquire);
+	uint64_t deadline =
+		atomic_load_explicit(&suite_deadline, memory_order_acquire);
 
 	if (!deadline || now < deadline || !panic_begin())
 		return;
@@ -90,8 +91,8 @@ static void check_suite(uint64_t now)
 
 static void check_hart(struct watch *w, const struct hart *h, uint64_t now)
 {
-	unsigned long beat = atomic_load_explicit(&h->heartbeat,
-						  memory_order_relaxed);
+	unsigned long beat =
+		atomic_load_explicit(&h->heartbeat, memory_order_relaxed);
 	const char *doing = doing_of(h);
 
 	if (w->hart != h || !doing || beat != w->heartbeat ||
@@ -104,8 +105,7 @@ static void check_hart(struct watch *w, const struct hart *h, uint64_t now)
 	}
 	if (now - w->since < stuck_ticks || !panic_begin())
 		return;
-	printk("\nwatchdog: hart %u stuck for %llu ms doing '%s'\n",
-	       h->hartid,
+	printk("\nwatchdog: hart %u stuck for %llu ms doing '%s'\n", h->hartid,
 	       (unsigned long long)((now - w->since) * 1000 /
 				    timer_frequency()),
 	       doing);
@@ -149,15 +149,15 @@ void watchdog_init(void)
 
 void watchdog_suite_begin(const char *name)
 {
-	unsigned long secs = cmdline_get_ulong("seconds", 2) +
-			     SUITE_GRACE_SECONDS;
+	unsigned long secs =
+		cmdline_get_ulong("seconds", 2) + SUITE_GRACE_SECONDS;
 
 	suite_seconds = cmdline_get_ulong("suite_timeout", secs);
 	suite_name = name;
-	atomic_store_explicit(&suite_deadline,
-			      time_now() + time_us_to_ticks(suite_seconds *
-							   1000000ULL),
-			      memory_order_release);
+	atomic_store_explicit(
+		&suite_deadline,
+		time_now() + time_us_to_ticks(suite_seconds * 1000000ULL),
+		memory_order_release);
 }
 
 void watchdog_suite_end(void)

@@ -265,8 +265,7 @@ void buddy_free_run(struct mm_section *s, struct page_meta *pm, uintptr_t va)
 
 void *buddy_alloc_slab(int node)
 {
-	void *p = alloc_run(1UL << SLAB_ORDER, false, node,
-			    PM_SLAB);
+	void *p = alloc_run(1UL << SLAB_ORDER, false, node, PM_SLAB);
 	struct mm_section *s;
 	struct page_meta *pm;
 	unsigned int i;
@@ -328,7 +327,7 @@ static struct pcp_page *pcp_pop(struct mm_hart *h)
 		return NULL;
 	h->pcp_head = pg->next;
 	mm_stat_add(&h->pcp_count, (unsigned long)-1);
-	pm_set_state(pg->pm, PM_ALLOC);	/* order 0, nr_pages 1 already */
+	pm_set_state(pg->pm, PM_ALLOC); /* order 0, nr_pages 1 already */
 	return pg;
 }
 
@@ -391,7 +390,7 @@ static struct pcp_page *run_pop(struct mm_hart *h, unsigned int o)
 		return NULL;
 	h->run_head[o - 1] = pg->next;
 	mm_stat_add(&h->run_count[o - 1], (unsigned long)-1);
-	pm_set_state(pg->pm, PM_ALLOC);	/* order, nr_pages already */
+	pm_set_state(pg->pm, PM_ALLOC); /* order, nr_pages already */
 	return pg;
 }
 
@@ -510,8 +509,8 @@ static void *alloc_pages_try(uint64_t n, unsigned int flags)
 	return alloc_run(n, low, this_node(), PM_ALLOC);
 }
 
-static void *__attribute__((noinline)) alloc_pages_slow(size_t nr_pages,
-							 unsigned int flags)
+static void *__attribute__((noinline))
+alloc_pages_slow(size_t nr_pages, unsigned int flags)
 {
 	void *p;
 
@@ -599,8 +598,9 @@ void buddy_free_checked(struct page_meta *pm, void *addr)
 					pcp_trim(h, PCP_BATCH);
 			} else {
 				run_push(h, o, addr, pm);
-				if (unlikely(mm_stat_read(&h->run_count[o - 1]) >
-					     RUN_HIGH))
+				if (unlikely(
+					    mm_stat_read(&h->run_count[o - 1]) >
+					    RUN_HIGH))
 					run_trim(h, o, RUN_KEEP);
 			}
 			port_irq_restore(flags);
@@ -694,8 +694,7 @@ void __mm_fast free_pages(void *addr)
 	uintptr_t va = (uintptr_t)addr;
 	struct mm_hart *h = mm_hart_fast();
 
-	if (likely(va - h->pg_vbase < h->pg_limit &&
-		   !(va & (PAGE_SIZE - 1)))) {
+	if (likely(va - h->pg_vbase < h->pg_limit && !(va & (PAGE_SIZE - 1)))) {
 		struct page_meta *pm =
 			(struct page_meta *)(h->pg_bias +
 					     (va >> (PAGE_SHIFT - 3)));

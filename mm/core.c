@@ -75,8 +75,8 @@ void mm_hart_slot_init(struct mm_hart *h, unsigned int index)
 	h->index = index;
 	h->node = mm_hart_node[index];
 	/* Odd, so that no slab's tag is 0 (a released slab's). */
-	h->slab_tag = (mm_secret * (2 * index + 3)) ^
-		      ((uint64_t)index << 32) ^ 1;
+	h->slab_tag =
+		(mm_secret * (2 * index + 3)) ^ ((uint64_t)index << 32) ^ 1;
 	h->slab_tag |= 1;
 	mm_stat_set(&h->fast_span, fast_span_of(h));
 	h->ready = true;
@@ -227,8 +227,8 @@ static const char *const bad_kind_name[] = {
 
 void mm_bad_use(enum mm_bad_kind kind, const char *what, const void *addr)
 {
-	port_log("mm: %s: %s %p on hart %u\n", what, bad_kind_name[kind],
-		 addr, port_this_hart_id());
+	port_log("mm: %s: %s %p on hart %u\n", what, bad_kind_name[kind], addr,
+		 port_this_hart_id());
 	if (atomic_load(&bad_use_mode) == MM_BAD_USE_PANIC)
 		port_panic("mm: %s: %s %p on hart %u", what,
 			   bad_kind_name[kind], addr, port_this_hart_id());

@@ -36,7 +36,7 @@ struct mm_hart {
 	mm_stat_t fast_span;
 	/* The order-0 page batch: pages linked through their first word. */
 	void *pcp_head;
-	mm_stat_t pcp_count;	/* owner writes, stats read */
+	mm_stat_t pcp_count; /* owner writes, stats read */
 	/*
 	 * The run caches: free runs of 2^o pages, o = 1..MM_RUN_MAX_ORDER,
 	 * in run_head[o - 1], linked like the batch; run_count[o - 1] counts
@@ -67,8 +67,8 @@ struct mm_hart {
 extern struct mm_hart *mm_harts[MM_MAX_HARTS];
 extern unsigned int mm_nr_harts;
 extern int mm_hart_node[MM_MAX_HARTS];
-extern bool mm_all_lowmem;	/* every section lies below 4 GiB */
-extern uint64_t mm_secret;	/* free-link key material */
+extern bool mm_all_lowmem; /* every section lies below 4 GiB */
+extern uint64_t mm_secret; /* free-link key material */
 
 /* Only stable with interrupts masked (or on a hart that never migrates). */
 static inline struct mm_hart *mm_this_hart(void)

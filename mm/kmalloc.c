@@ -19,11 +19,10 @@
 #include "mm/section.h"
 #include "mm/slab.h"
 
-static void *__attribute__((noinline)) kmalloc_slow(size_t size,
-						    unsigned int flags)
+static void *__attribute__((noinline))
+kmalloc_slow(size_t size, unsigned int flags)
 {
-	if (size <= SLAB_MAX_SIZE &&
-	    (!(flags & __GFP_LOWMEM) || mm_all_lowmem))
+	if (size <= SLAB_MAX_SIZE && (!(flags & __GFP_LOWMEM) || mm_all_lowmem))
 		return slab_alloc_slow(size, flags);
 	if (size > ((size_t)PAGE_SIZE << MM_MAX_ORDER))
 		return NULL;
@@ -150,8 +149,7 @@ void __mm_fast kfree(const void *p)
 	struct slab *s = slab_of(va);
 	struct mm_hart *h = mm_hart_fast();
 
-	if (likely((uintptr_t)s - (uintptr_t)h <
-			   mm_stat_read(&h->fast_span) &&
+	if (likely((uintptr_t)s - (uintptr_t)h < mm_stat_read(&h->fast_span) &&
 		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab_tag) &&
 		   slab_free_fast(s, va)))
 		return;
@@ -185,11 +183,11 @@ void *krealloc(const void *p, size_t new_size, unsigned int flags)
 	}
 	old = ksize(p);
 	if (!old)
-		return NULL;	/* bad pointer, already reported */
+		return NULL; /* bad pointer, already reported */
 	if (new_size <= old) {
 		if (old > SLAB_MAX_SIZE)
-			buddy_shrink_run((void *)p, (new_size + PAGE_SIZE - 1) >>
-							    PAGE_SHIFT);
+			buddy_shrink_run((void *)p, (new_size + PAGE_SIZE -
+						     1) >> PAGE_SHIFT);
 		return (void *)p;
 	}
 	n = kmalloc(new_size, flags & ~__GFP_ZERO);

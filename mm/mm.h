@@ -13,7 +13,7 @@
 
 #include "kernel/types.h"
 
-#define MM_MAX_HARTS	 64
+#define MM_MAX_HARTS	64
 #define MM_MAX_SECTIONS 32
 
 struct mm_range {
@@ -52,7 +52,7 @@ void mm_hart_init(void);
 void mm_drain_this_hart(bool all);
 
 struct mm_totals {
-	uint64_t managed_bytes;	/* pages handed to the buddy allocator */
+	uint64_t managed_bytes; /* pages handed to the buddy allocator */
 	uint64_t free_bytes;	/* free in buddy (including per-hart batches) */
 	uint64_t meta_bytes;	/* headers, page_meta, slab slots, padding */
 };
@@ -70,13 +70,13 @@ enum mm_bad_use_mode { MM_BAD_USE_PANIC, MM_BAD_USE_COUNT };
 void mm_set_bad_use_mode(enum mm_bad_use_mode mode);
 unsigned long mm_bad_use_count(void);
 
-#define MM_NR_PAGE_ORDERS 19	/* orders 0 (4 KiB) .. 18 (1 GiB) */
+#define MM_NR_PAGE_ORDERS 19 /* orders 0 (4 KiB) .. 18 (1 GiB) */
 
 struct mm_section_info {
 	phys_addr_t base, size;
 	uint64_t meta_bytes;
 	uint64_t managed_pages;
-	uint64_t free_pages;		/* in the buddy lists */
+	uint64_t free_pages;		     /* in the buddy lists */
 	uint64_t nr_free[MM_NR_PAGE_ORDERS]; /* free blocks per order */
 	int node;
 	unsigned int nr_hart_slots;
@@ -86,7 +86,7 @@ int mm_get_section_info(unsigned int index, struct mm_section_info *info);
 
 struct mm_class_stats {
 	size_t size;
-	unsigned long in_use;		/* objects allocated, not freed */
+	unsigned long in_use; /* objects allocated, not freed */
 	unsigned long slabs;
 	unsigned long allocs;
 	unsigned long local_frees;

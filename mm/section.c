@@ -43,9 +43,8 @@ void section_reset_all(void)
 
 struct page_meta *section_meta_slow(uintptr_t va, struct mm_section **sp)
 {
-	struct mm_section *s =
-		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-			     (MM_SEC_TABLE_SIZE - 1)];
+	struct mm_section *s = mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+					    (MM_SEC_TABLE_SIZE - 1)];
 
 	if (s == &no_section)
 		return NULL;
@@ -80,8 +79,8 @@ static bool overlaps_reserved(phys_addr_t a, phys_addr_t ae,
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (r[i].size && ranges_overlap(a, ae, r[i].base,
-						r[i].base + r[i].size))
+		if (r[i].size &&
+		    ranges_overlap(a, ae, r[i].base, r[i].base + r[i].size))
 			return true;
 	return false;
 }
@@ -91,16 +90,16 @@ static bool overlaps_reserved(phys_addr_t a, phys_addr_t ae,
  * touches no reserved range: the candidates are the region start and the
  * end of each reserved range.  0 when nothing fits.
  */
-static phys_addr_t place_prefix(phys_addr_t base, phys_addr_t end,
-				uint64_t len, const struct mm_range *r,
-				unsigned int n)
+static phys_addr_t place_prefix(phys_addr_t base, phys_addr_t end, uint64_t len,
+				const struct mm_range *r, unsigned int n)
 {
 	phys_addr_t best = 0;
 	unsigned int i;
 
 	for (i = 0; i <= n; i++) {
-		phys_addr_t a = i == n ? base : align_up(r[i].base + r[i].size,
-							 PAGE_SIZE);
+		phys_addr_t a =
+			i == n ? base
+			       : align_up(r[i].base + r[i].size, PAGE_SIZE);
 
 		if (i < n && !r[i].size)
 			continue;
@@ -168,7 +167,8 @@ static void publish(struct mm_section *s)
 	s->next = *pp;
 	*pp = s;
 	for (g = g0; g <= g1; g++) {
-		struct mm_section **e = &mm_sec_table[g & (MM_SEC_TABLE_SIZE - 1)];
+		struct mm_section **e =
+			&mm_sec_table[g & (MM_SEC_TABLE_SIZE - 1)];
 
 		if (*e == &no_section || (*e)->vbase > s->vbase)
 			*e = s;
@@ -231,7 +231,7 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 	mark_pages(s, pre, pre + len, PM_META);
 	free_unmarked(s);
 	if (!s->managed_pages)
-		return -EINVAL;	/* nothing left once reserved ranges are out */
+		return -EINVAL; /* nothing left once reserved ranges are out */
 
 	p += SEC_HDR_BYTES + meta_len;
 	for (i = 0; i < mm_nr_harts && placed < nslots; i++) {

@@ -23,8 +23,8 @@
 #include "mm/slab.h"
 #include "mm/spinlock.h"
 
-#define MM_MAX_ORDER	18 /* 2^18 pages = 1 GiB */
-#define MM_NR_ORDERS	(MM_MAX_ORDER + 1)
+#define MM_MAX_ORDER	  18 /* 2^18 pages = 1 GiB */
+#define MM_NR_ORDERS	  (MM_MAX_ORDER + 1)
 #define MM_SEC_GRAN_SHIFT 30
 
 #ifdef HARTSLAB_KERNEL
@@ -85,8 +85,8 @@ typedef _Atomic uint8_t pm_state_t;
 
 /* 8 bytes per 4 KiB page: 0.2% of RAM. */
 struct page_meta {
-	pm_state_t state;	/* only through pm_state()/pm_set_state() */
-	uint8_t order;	   /* PM_FREE: block order; PM_ALLOC: block order */
+	pm_state_t state; /* only through pm_state()/pm_set_state() */
+	uint8_t order;	  /* PM_FREE: block order; PM_ALLOC: block order */
 	uint16_t reserved;
 	uint32_t nr_pages; /* PM_ALLOC: pages in the run */
 };
@@ -97,24 +97,24 @@ struct free_block {
 
 struct mm_section {
 	/* Read-only after mm_add_section(). */
-	uintptr_t vbase;	  /* virtual address of page 0 */
-	uint64_t npages;	  /* pages in [base, end) */
+	uintptr_t vbase; /* virtual address of page 0 */
+	uint64_t npages; /* pages in [base, end) */
 	struct page_meta *meta;
-	struct mm_section *next;  /* address order */
+	struct mm_section *next; /* address order */
 	phys_addr_t base, end;
 	uintptr_t vend;
 	int node;
 	unsigned int index;
-	uint64_t meta_bytes;	  /* prefix incl. slots and padding */
-	uint64_t managed_pages;	  /* neither prefix nor reserved */
-	uint64_t first_managed;	  /* page index after the prefix */
-	unsigned int nr_slots;	  /* hart slots in the prefix */
+	uint64_t meta_bytes;	/* prefix incl. slots and padding */
+	uint64_t managed_pages; /* neither prefix nor reserved */
+	uint64_t first_managed; /* page index after the prefix */
+	unsigned int nr_slots;	/* hart slots in the prefix */
 
 	struct mm_spinlock lock;
 	/* Protected by lock. */
-	uint32_t free_mask;	  /* bit o: free_list[o] not empty */
+	uint32_t free_mask; /* bit o: free_list[o] not empty */
 	struct free_block *free_list[MM_NR_ORDERS];
-	mm_stat_t free_pages;		/* stats read without the lock */
+	mm_stat_t free_pages; /* stats read without the lock */
 	mm_stat_t nr_free[MM_NR_ORDERS];
 };
 
@@ -171,7 +171,7 @@ static inline bool pm_is_alloc_page(const struct page_meta *pm)
 extern struct mm_section *mm_sec_table[MM_SEC_TABLE_SIZE];
 extern struct mm_section *mm_sections[MM_MAX_SECTIONS];
 extern _Atomic unsigned int mm_nr_sections; /* release on publish */
-extern struct mm_section *mm_sec_lowest; /* head of the address chain */
+extern struct mm_section *mm_sec_lowest;    /* head of the address chain */
 
 struct page_meta *section_meta_slow(uintptr_t va, struct mm_section **sp);
 
@@ -179,9 +179,8 @@ struct page_meta *section_meta_slow(uintptr_t va, struct mm_section **sp);
 static inline struct page_meta *section_meta(uintptr_t va,
 					     struct mm_section **sp)
 {
-	struct mm_section *s =
-		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-			     (MM_SEC_TABLE_SIZE - 1)];
+	struct mm_section *s = mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+					    (MM_SEC_TABLE_SIZE - 1)];
 	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
 
 	if (unlikely(idx >= s->npages))
@@ -193,9 +192,8 @@ static inline struct page_meta *section_meta(uintptr_t va,
 /* The same, when the caller does not need the section (kfree). */
 static inline struct page_meta *section_meta_only(uintptr_t va)
 {
-	struct mm_section *s =
-		mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-			     (MM_SEC_TABLE_SIZE - 1)];
+	struct mm_section *s = mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+					    (MM_SEC_TABLE_SIZE - 1)];
 	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
 
 	if (unlikely(idx >= s->npages)) {

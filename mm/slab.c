@@ -59,7 +59,7 @@
  * and prints it).  Powers of two alone would average about 27%.
  */
 const uint16_t slab_class_size[MM_NR_CLASSES] = {
-	8,   16,  24,  32,  48,  64,  80,   96,   112,  128,  160,  192,  224,
+	8,   16,  24,  32,  48,	 64,  80,  96,	112,  128,  160,  192,	224,
 	256, 320, 384, 448, 512, 640, 768, 896, 1024, 1280, 1536, 1792, 2048,
 };
 
@@ -457,15 +457,15 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 static void slab_queue_revisit(struct slab *s)
 {
 	struct mm_hart *owner = mm_harts[s->owner];
-	struct slab *top = atomic_load_explicit(&owner->revisit,
-						memory_order_relaxed);
+	struct slab *top =
+		atomic_load_explicit(&owner->revisit, memory_order_relaxed);
 
 	/* Release: ->revisit_next is visible to the owner's exchange. */
 	do {
 		s->revisit_next = top;
-	} while (!atomic_compare_exchange_weak_explicit(
-		&owner->revisit, &top, s, memory_order_release,
-		memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(&owner->revisit, &top,
+							s, memory_order_release,
+							memory_order_relaxed));
 }
 
 static void slab_free_remote(struct slab *s, uintptr_t va)
@@ -487,14 +487,15 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 		uintptr_t next = old & ~REMOTE_STATE;
 		uintptr_t state = old & REMOTE_STATE;
 
-		*(uintptr_t *)va = slab_link(s, next ? (void *)next : (void *)s);
+		*(uintptr_t *)va =
+			slab_link(s, next ? (void *)next : (void *)s);
 		new = va | (state == REMOTE_FULL ? REMOTE_QUEUED : state);
 		/* Release: the link (and the object) before the push.
 		 * Acquire: when we see FULL, the owner's reads of
 		 * ->revisit_next from an earlier pass happened before. */
-	} while (!atomic_compare_exchange_weak_explicit(
-		&s->remote, &old, new, memory_order_acq_rel,
-		memory_order_relaxed));
+	} while (!atomic_compare_exchange_weak_explicit(&s->remote, &old, new,
+							memory_order_acq_rel,
+							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
 	if (me->ready)
@@ -520,8 +521,8 @@ void slab_free_slow(struct slab *s, uintptr_t va)
 size_t slab_ksize(const struct slab *s, uintptr_t va)
 {
 	if (s->magic != SLAB_MAGIC || !slab_obj_valid(s, va)) {
-		mm_bad_use(s->magic != SLAB_MAGIC ? MM_BAD_UNKNOWN :
-						    MM_BAD_INTERIOR,
+		mm_bad_use(s->magic != SLAB_MAGIC ? MM_BAD_UNKNOWN
+						  : MM_BAD_INTERIOR,
 			   "ksize", (void *)va);
 		return 0;
 	}

@@ -72,7 +72,8 @@ typedef _Atomic unsigned long mm_stat_t;
 
 static inline void mm_stat_add(mm_stat_t *c, unsigned long n)
 {
-	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+	atomic_store_explicit(c,
+			      atomic_load_explicit(c, memory_order_relaxed) + n,
 			      memory_order_relaxed);
 }
 
@@ -89,15 +90,15 @@ static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
 
 struct slab {
 	/* Owner-only, hot: first cache line. */
-	void *free;		/* next object to hand out; == slab: none */
-	uint64_t key;		/* free-link encoding key */
-	uintptr_t tag;		/* slab ^ owner's mm_hart->slab_tag */
-	uintptr_t first;	/* address of object 0 */
-	uint32_t recip;		/* ceil(2^32 / size), for the interior test */
-	uint32_t inuse;		/* objects not on ->free */
-	uint16_t owner;		/* hart index */
+	void *free;	 /* next object to hand out; == slab: none */
+	uint64_t key;	 /* free-link encoding key */
+	uintptr_t tag;	 /* slab ^ owner's mm_hart->slab_tag */
+	uintptr_t first; /* address of object 0 */
+	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
+	uint32_t inuse;	 /* objects not on ->free */
+	uint16_t owner;	 /* hart index */
 	uint8_t cls;
-	uint8_t where;		/* SLAB_* */
+	uint8_t where; /* SLAB_* */
 	uint32_t magic;
 	uint32_t size, nr_objs;
 	struct slab *next, *prev; /* the owner's list named by ->where */
@@ -108,10 +109,10 @@ struct slab {
 
 /* One size class on one hart: only that hart touches the lists. */
 struct mm_class {
-	struct slab *cur;	/* allocations come from here */
-	struct slab *partial;	/* slabs with free objects */
-	struct slab *full;	/* detached: no free objects when last seen */
-	struct slab *spare;	/* one empty slab kept back */
+	struct slab *cur;     /* allocations come from here */
+	struct slab *partial; /* slabs with free objects */
+	struct slab *full;    /* detached: no free objects when last seen */
+	struct slab *spare;   /* one empty slab kept back */
 	/* Written by the owner only; read by stats (relaxed). */
 	mm_stat_t nr_alloc;
 	mm_stat_t nr_slabs;
@@ -124,8 +125,6 @@ extern struct slab slab_none;
 #define SLAB_IDX_SIZE 4096
 extern uint8_t slab_class_idx[SLAB_IDX_SIZE];
 extern const uint16_t slab_class_size[MM_NR_CLASSES];
-
-
 
 static inline struct slab *slab_of(uintptr_t va)
 {
@@ -193,7 +192,7 @@ static inline void *slab_alloc_fast(struct mm_class *c)
  */
 static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 {
-	uint64_t key = s->key;	/* immutable: loaded once */
+	uint64_t key = s->key; /* immutable: loaded once */
 	unsigned long flags;
 	uint32_t n;
 	void *old;
@@ -209,7 +208,7 @@ static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 		return false;
 	}
 	slab_debug_poison(s, (void *)va);
-	*(uintptr_t *)va = (uintptr_t)old ^ key;	/* slab_link() */
+	*(uintptr_t *)va = (uintptr_t)old ^ key; /* slab_link() */
 	s->free = (void *)va;
 	s->inuse = n;
 	port_irq_restore(flags);

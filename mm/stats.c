@@ -132,7 +132,8 @@ void mm_print_buddyinfo(void)
 			 i, s->node, (unsigned long long)s->base,
 			 (unsigned long long)rd(&s->free_pages));
 		for (o = 0; o < MM_NR_ORDERS; o++)
-			port_log(" %llu", (unsigned long long)rd(&s->nr_free[o]));
+			port_log(" %llu",
+				 (unsigned long long)rd(&s->nr_free[o]));
 		port_log("\n");
 	}
 }

@@ -9,15 +9,15 @@
 
 #include "kernel/errno.h"
 
-#define SBI_SUCCESS		0
-#define SBI_ERR_FAILED		-1
-#define SBI_ERR_NOT_SUPPORTED	-2
-#define SBI_ERR_INVALID_PARAM	-3
-#define SBI_ERR_DENIED		-4
-#define SBI_ERR_INVALID_ADDRESS -5
+#define SBI_SUCCESS		  0
+#define SBI_ERR_FAILED		  -1
+#define SBI_ERR_NOT_SUPPORTED	  -2
+#define SBI_ERR_INVALID_PARAM	  -3
+#define SBI_ERR_DENIED		  -4
+#define SBI_ERR_INVALID_ADDRESS	  -5
 #define SBI_ERR_ALREADY_AVAILABLE -6
-#define SBI_ERR_ALREADY_STARTED -7
-#define SBI_ERR_ALREADY_STOPPED -8
+#define SBI_ERR_ALREADY_STARTED	  -7
+#define SBI_ERR_ALREADY_STOPPED	  -8
 
 static struct sbi_info sbi_info;
 
@@ -45,15 +45,22 @@ static struct sbiret sbi_ecall(unsigned long ext, unsigned long fid,
 static int sbi_to_errno(long err)
 {
 	switch (err) {
-	case SBI_SUCCESS: return 0;
-	case SBI_ERR_NOT_SUPPORTED: return -ENOSYS;
-	case SBI_ERR_INVALID_PARAM: return -EINVAL;
-	case SBI_ERR_DENIED: return -EPERM;
-	case SBI_ERR_INVALID_ADDRESS: return -EFAULT;
+	case SBI_SUCCESS:
+		return 0;
+	case SBI_ERR_NOT_SUPPORTED:
+		return -ENOSYS;
+	case SBI_ERR_INVALID_PARAM:
+		return -EINVAL;
+	case SBI_ERR_DENIED:
+		return -EPERM;
+	case SBI_ERR_INVALID_ADDRESS:
+		return -EFAULT;
 	case SBI_ERR_ALREADY_AVAILABLE:
 	case SBI_ERR_ALREADY_STARTED:
-	case SBI_ERR_ALREADY_STOPPED: return -EALREADY;
-	default: return -EIO;
+	case SBI_ERR_ALREADY_STOPPED:
+		return -EALREADY;
+	default:
+		return -EIO;
 	}
 }
 

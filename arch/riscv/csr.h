@@ -36,37 +36,48 @@
 
 #ifndef __ASSEMBLY__
 
-#define csr_read(csr)                                             \
-	({                                                        \
-		unsigned long __v;                                \
+#define csr_read(csr)                                                        \
+	({                                                                   \
+		unsigned long __v;                                           \
 		__asm__ volatile("csrr %0, " #csr : "=r"(__v) : : "memory"); \
-		__v;                                              \
+		__v;                                                         \
 	})
 
-#define csr_write(csr, val)                                           \
-	({                                                            \
-		unsigned long __v = (unsigned long)(val);             \
-		__asm__ volatile("csrw " #csr ", %0" : : "rK"(__v) : "memory"); \
+#define csr_write(csr, val)                               \
+	({                                                \
+		unsigned long __v = (unsigned long)(val); \
+		__asm__ volatile("csrw " #csr ", %0"      \
+				 :                        \
+				 : "rK"(__v)              \
+				 : "memory");             \
 	})
 
-#define csr_set(csr, val)                                             \
-	({                                                            \
-		unsigned long __v = (unsigned long)(val);             \
-		__asm__ volatile("csrs " #csr ", %0" : : "rK"(__v) : "memory"); \
+#define csr_set(csr, val)                                 \
+	({                                                \
+		unsigned long __v = (unsigned long)(val); \
+		__asm__ volatile("csrs " #csr ", %0"      \
+				 :                        \
+				 : "rK"(__v)              \
+				 : "memory");             \
 	})
 
-#define csr_clear(csr, val)                                           \
-	({                                                            \
-		unsigned long __v = (unsigned long)(val);             \
-		__asm__ volatile("csrc " #csr ", %0" : : "rK"(__v) : "memory"); \
+#define csr_clear(csr, val)                               \
+	({                                                \
+		unsigned long __v = (unsigned long)(val); \
+		__asm__ volatile("csrc " #csr ", %0"      \
+				 :                        \
+				 : "rK"(__v)              \
+				 : "memory");             \
 	})
 
-#define csr_read_clear(csr, val)                                  \
-	({                                                        \
-		unsigned long __v = (unsigned long)(val);         \
-		__asm__ volatile("csrrc %0, " #csr ", %1"         \
-				 : "=r"(__v) : "rK"(__v) : "memory"); \
-		__v;                                              \
+#define csr_read_clear(csr, val)                          \
+	({                                                \
+		unsigned long __v = (unsigned long)(val); \
+		__asm__ volatile("csrrc %0, " #csr ", %1" \
+				 : "=r"(__v)              \
+				 : "rK"(__v)              \
+				 : "memory");             \
+		__v;                                      \
 	})
 
 /* Interrupt masking on this hart: one csrrc, no atomic, a compiler barrier. */

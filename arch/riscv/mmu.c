@@ -193,13 +193,12 @@ unsigned long kernel_satp(void)
 	return SATP_MODE_SV39 | (kernel_root_pa >> PAGE_SHIFT);
 }
 
-static int map_image(unsigned long start, unsigned long end,
-		     unsigned long prot)
+static int map_image(unsigned long start, unsigned long end, unsigned long prot)
 {
 	if (end <= start)
 		return 0;
-	return map_range_locked(start, virt_to_phys((void *)start),
-				end - start, prot);
+	return map_range_locked(start, virt_to_phys((void *)start), end - start,
+				prot);
 }
 
 /* Text RX, rodata R, data and bss RW except the boot stack's guard page. */
@@ -234,8 +233,8 @@ static int map_linear(const struct memblock *mb)
 
 		if (end <= base)
 			continue;
-		ret = map_range_locked(LINEAR_MAP_BASE + base, base,
-				       end - base, PROT_RW);
+		ret = map_range_locked(LINEAR_MAP_BASE + base, base, end - base,
+				       PROT_RW);
 		if (ret)
 			return ret;
 	}

@@ -16,8 +16,8 @@ typedef uint64_t pte_t; /* a hardware format, as in Linux */
 #define PTE_A (1UL << 6)
 #define PTE_D (1UL << 7)
 
-#define PTE_PPN_SHIFT 10
-#define PTRS_PER_TABLE 512
+#define PTE_PPN_SHIFT	   10
+#define PTRS_PER_TABLE	   512
 #define LEVEL_SHIFT(level) (PAGE_SHIFT + 9 * (level)) /* 0: 4K 1: 2M 2: 1G */
 
 /* Kernel protections: A and D preset so no hardware update is needed. */

@@ -16,9 +16,9 @@
 extern char trap_vector[];
 
 static const char *const reg_names[32] = {
-	"zero", "ra", "sp", "gp", "tp", "t0", "t1", "t2", "s0", "s1", "a0",
-	"a1", "a2", "a3", "a4", "a5", "a6", "a7", "s2", "s3", "s4", "s5",
-	"s6", "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+	"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
+	"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
+	"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
 void trap_init(void)
@@ -30,27 +30,45 @@ const char *trap_cause_name(unsigned long scause)
 {
 	if (scause & SCAUSE_INTERRUPT) {
 		switch (scause & ~SCAUSE_INTERRUPT) {
-		case IRQ_S_SOFT: return "supervisor software interrupt";
-		case IRQ_S_TIMER: return "supervisor timer interrupt";
-		case IRQ_S_EXT: return "supervisor external interrupt";
-		default: return "unknown interrupt";
+		case IRQ_S_SOFT:
+			return "supervisor software interrupt";
+		case IRQ_S_TIMER:
+			return "supervisor timer interrupt";
+		case IRQ_S_EXT:
+			return "supervisor external interrupt";
+		default:
+			return "unknown interrupt";
 		}
 	}
 	switch (scause) {
-	case EXC_INST_MISALIGNED: return "instruction address misaligned";
-	case EXC_INST_ACCESS: return "instruction access fault";
-	case EXC_ILLEGAL_INST: return "illegal instruction";
-	case EXC_BREAKPOINT: return "breakpoint";
-	case EXC_LOAD_MISALIGNED: return "load address misaligned";
-	case EXC_LOAD_ACCESS: return "load access fault";
-	case EXC_STORE_MISALIGNED: return "store address misaligned";
-	case EXC_STORE_ACCESS: return "store access fault";
-	case EXC_ECALL_U: return "environment call from U-mode";
-	case EXC_ECALL_S: return "environment call from S-mode";
-	case EXC_INST_PAGE_FAULT: return "instruction page fault";
-	case EXC_LOAD_PAGE_FAULT: return "load page fault";
-	case EXC_STORE_PAGE_FAULT: return "store page fault";
-	default: return "unknown exception";
+	case EXC_INST_MISALIGNED:
+		return "instruction address misaligned";
+	case EXC_INST_ACCESS:
+		return "instruction access fault";
+	case EXC_ILLEGAL_INST:
+		return "illegal instruction";
+	case EXC_BREAKPOINT:
+		return "breakpoint";
+	case EXC_LOAD_MISALIGNED:
+		return "load address misaligned";
+	case EXC_LOAD_ACCESS:
+		return "load access fault";
+	case EXC_STORE_MISALIGNED:
+		return "store address misaligned";
+	case EXC_STORE_ACCESS:
+		return "store access fault";
+	case EXC_ECALL_U:
+		return "environment call from U-mode";
+	case EXC_ECALL_S:
+		return "environment call from S-mode";
+	case EXC_INST_PAGE_FAULT:
+		return "instruction page fault";
+	case EXC_LOAD_PAGE_FAULT:
+		return "load page fault";
+	case EXC_STORE_PAGE_FAULT:
+		return "store page fault";
+	default:
+		return "unknown exception";
 	}
 }
 
@@ -70,8 +88,9 @@ void trap_report(const struct trap_frame *f, const char *prefix)
 		int j, n = 0;
 
 		for (j = i; j < i + 4 && j < 32; j++)
-			n += snprintf(line + n, sizeof(line) - n, " %-4s 0x%016lx",
-				      reg_names[j], f->regs[j]);
+			n += snprintf(line + n, sizeof(line) - n,
+				      " %-4s 0x%016lx", reg_names[j],
+				      f->regs[j]);
 		printk("%s %s\n", prefix, line);
 	}
 }

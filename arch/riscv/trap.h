@@ -20,7 +20,7 @@ struct trap_fixup {
 	unsigned long sepc;
 };
 
-void trap_init(void);	/* this hart: stvec */
+void trap_init(void); /* this hart: stvec */
 const char *trap_cause_name(unsigned long scause);
 /* Print the full fault report (cause by name, sepc, stval, registers). */
 void trap_report(const struct trap_frame *f, const char *prefix);

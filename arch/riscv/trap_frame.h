@@ -12,12 +12,12 @@
 
 #ifndef __ASSEMBLY__
 struct trap_frame {
-	unsigned long regs[32];	/* x0 (unused) .. x31; regs[2] = sp */
+	unsigned long regs[32]; /* x0 (unused) .. x31; regs[2] = sp */
 	unsigned long sepc;
 	unsigned long sstatus;
 	unsigned long scause;
 	unsigned long stval;
-	unsigned long overflow;	/* the trap came in on the emergency stack */
+	unsigned long overflow; /* the trap came in on the emergency stack */
 	unsigned long pad;
 };
 

@@ -42,9 +42,9 @@
 
 #include "bench/host/shim.h"
 
-#define CACHELINE 64
-#define RING_SIZE 256 /* objects in flight per SPSC ring, power of two */
-#define MIX_SLOTS 4096
+#define CACHELINE   64
+#define RING_SIZE   256 /* objects in flight per SPSC ring, power of two */
+#define MIX_SLOTS   4096
 #define MAX_THREADS 16
 
 /* ---------------------------------------------------------------- misc -- */
@@ -174,7 +174,7 @@ static pthread_barrier_t barrier;
 
 struct result {
 	const char *workload;
-	unsigned long size;	/* 0: mixed sizes */
+	unsigned long size; /* 0: mixed sizes */
 	unsigned int threads;
 	unsigned long ops;
 	double seconds;
@@ -298,8 +298,10 @@ static void run_prodcons(unsigned int pairs, unsigned long size,
 			 unsigned long iters)
 {
 	unsigned int n = 2 * pairs, i;
-	struct result r = { "prodcons", size, n, iters * pairs, 0, 0, 0,
-			    (long)(pairs * (RING_SIZE + 1) * size) };
+	struct result r = {
+		"prodcons", size, n, iters * pairs,
+		0,	    0,	  0, (long)(pairs * (RING_SIZE + 1) * size)
+	};
 	pthread_t tid[MAX_THREADS];
 	struct pc_arg args[MAX_THREADS];
 	struct ring *rings;
@@ -354,10 +356,11 @@ static size_t mix_size(uint64_t *rng)
 
 static inline void mix_live_add(struct mix_thread *m, long delta)
 {
-	atomic_store_explicit(&m->live_bytes,
-			      atomic_load_explicit(&m->live_bytes,
-						   memory_order_relaxed) + delta,
-			      memory_order_relaxed);
+	atomic_store_explicit(
+		&m->live_bytes,
+		atomic_load_explicit(&m->live_bytes, memory_order_relaxed) +
+			delta,
+		memory_order_relaxed);
 }
 
 static void mix_sample(struct mix_thread *m)
@@ -484,8 +487,8 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "pair") && argc == 4)
 		run_pair(parse_ul(argv[2]), parse_ul(argv[3]));
 	else if (!strcmp(argv[1], "prodcons") && argc == 5)
-		run_prodcons((unsigned int)parse_ul(argv[2]),
-			     parse_ul(argv[3]), parse_ul(argv[4]));
+		run_prodcons((unsigned int)parse_ul(argv[2]), parse_ul(argv[3]),
+			     parse_ul(argv[4]));
 	else if (!strcmp(argv[1], "mix") && argc == 4)
 		run_mix((unsigned int)parse_ul(argv[2]), parse_ul(argv[3]));
 	else

@@ -121,20 +121,28 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 static unsigned long long arg_unsigned(const struct spec *sp, va_list *ap)
 {
 	switch (sp->length) {
-	case 1: return va_arg(*ap, unsigned long);
-	case 2: return va_arg(*ap, unsigned long long);
-	case 3: return va_arg(*ap, size_t);
-	default: return va_arg(*ap, unsigned int);
+	case 1:
+		return va_arg(*ap, unsigned long);
+	case 2:
+		return va_arg(*ap, unsigned long long);
+	case 3:
+		return va_arg(*ap, size_t);
+	default:
+		return va_arg(*ap, unsigned int);
 	}
 }
 
 static long long arg_signed(const struct spec *sp, va_list *ap)
 {
 	switch (sp->length) {
-	case 1: return va_arg(*ap, long);
-	case 2: return va_arg(*ap, long long);
-	case 3: return (long long)va_arg(*ap, size_t);
-	default: return va_arg(*ap, int);
+	case 1:
+		return va_arg(*ap, long);
+	case 2:
+		return va_arg(*ap, long long);
+	case 3:
+		return (long long)va_arg(*ap, size_t);
+	default:
+		return va_arg(*ap, int);
 	}
 }
 
@@ -146,7 +154,8 @@ static void convert(struct out *o, char conv, struct spec *sp, va_list *ap)
 	case 'd':
 	case 'i':
 		s = arg_signed(sp, ap);
-		put_num(o, s < 0 ? -(unsigned long long)s : (unsigned long long)s,
+		put_num(o,
+			s < 0 ? -(unsigned long long)s : (unsigned long long)s,
 			s < 0, 10, false, sp);
 		break;
 	case 'u':
@@ -162,7 +171,8 @@ static void convert(struct out *o, char conv, struct spec *sp, va_list *ap)
 	case 'p':
 		put(o, '0');
 		put(o, 'x');
-		put_num(o, (uintptr_t)va_arg(*ap, void *), false, 16, false, sp);
+		put_num(o, (uintptr_t)va_arg(*ap, void *), false, 16, false,
+			sp);
 		break;
 	case 'c':
 		put(o, (char)va_arg(*ap, int));

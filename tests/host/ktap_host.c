@@ -120,13 +120,14 @@ int ktap_main(const char *suite, const struct ktap_case *cases, size_t n)
 				snprintf(skip, sizeof(skip), "%s",
 					 case_skip_reason);
 		} else {
-			verdict = run_case_forked(&cases[i], skip,
-						  sizeof(skip));
+			verdict =
+				run_case_forked(&cases[i], skip, sizeof(skip));
 		}
 		if (verdict == CASE_FAIL)
 			failed++;
-		printf("    %s %zu %s%s%s\n", verdict == CASE_FAIL ? "not ok" : "ok",
-		       i + 1, cases[i].name, verdict == CASE_SKIP ? " # SKIP " : "",
+		printf("    %s %zu %s%s%s\n",
+		       verdict == CASE_FAIL ? "not ok" : "ok", i + 1,
+		       cases[i].name, verdict == CASE_SKIP ? " # SKIP " : "",
 		       verdict == CASE_SKIP ? skip : "");
 	}
 	printf("%s 1 %s\n", failed ? "not ok" : "ok", suite);

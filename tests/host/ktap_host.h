@@ -21,7 +21,10 @@ struct ktap_case {
 	void (*run)(void);
 };
 
-#define KTAP_CASE(fn) { #fn, fn }
+#define KTAP_CASE(fn)   \
+	{               \
+#fn, fn \
+	}
 
 /* Record a failed expectation of the current case; it goes on running. */
 void ktap_fail(const char *file, int line, const char *fmt, ...)
@@ -31,29 +34,29 @@ void ktap_skip(const char *reason);
 /* Print a "# " diagnostic line. */
 void ktap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define KT_EXPECT(cond)                                                     \
-	do {                                                                \
-		if (!(cond))                                                \
+#define KT_EXPECT(cond)                                                      \
+	do {                                                                 \
+		if (!(cond))                                                 \
 			ktap_fail(__FILE__, __LINE__, "expected %s", #cond); \
 	} while (0)
 
-#define KT_EXPECT_EQ(a, b)                                                  \
-	do {                                                                \
-		unsigned long long _a = (unsigned long long)(a);            \
-		unsigned long long _b = (unsigned long long)(b);            \
-		if (_a != _b)                                               \
-			ktap_fail(__FILE__, __LINE__,                       \
+#define KT_EXPECT_EQ(a, b)                                                    \
+	do {                                                                  \
+		unsigned long long _a = (unsigned long long)(a);              \
+		unsigned long long _b = (unsigned long long)(b);              \
+		if (_a != _b)                                                 \
+			ktap_fail(__FILE__, __LINE__,                         \
 				  "expected %s == %s (0x%llx != 0x%llx)", #a, \
-				  #b, _a, _b);                              \
+				  #b, _a, _b);                                \
 	} while (0)
 
 /* Fail and leave the case now (for preconditions the rest depends on). */
-#define KT_ASSERT(cond)                                                     \
-	do {                                                                \
-		if (!(cond)) {                                              \
+#define KT_ASSERT(cond)                                                       \
+	do {                                                                  \
+		if (!(cond)) {                                                \
 			ktap_fail(__FILE__, __LINE__, "assertion %s", #cond); \
-			return;                                             \
-		}                                                           \
+			return;                                               \
+		}                                                             \
 	} while (0)
 
 /* Run every case; prints KTAP; returns 0 when all passed or skipped. */

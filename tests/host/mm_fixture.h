@@ -42,14 +42,14 @@ void fx_run_as_hart(unsigned int hart, void (*fn)(void *), void *arg);
 
 uint64_t fx_free_bytes(void);
 
-#define MM_TEST(name, harts, arena)                                 \
-	static void name##_body(void);                              \
-	static void name(void)                                      \
-	{                                                           \
-		fx_begin(harts, arena);                             \
-		name##_body();                                      \
-		fx_end();                                           \
-	}                                                           \
+#define MM_TEST(name, harts, arena)     \
+	static void name##_body(void);  \
+	static void name(void)          \
+	{                               \
+		fx_begin(harts, arena); \
+		name##_body();          \
+		fx_end();               \
+	}                               \
 	static void name##_body(void)
 
 #endif

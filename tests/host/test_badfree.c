@@ -175,10 +175,8 @@ MM_TEST(test_panics_by_default, 1, 16 << 20)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_free_foreign),
-	KTAP_CASE(test_free_interior),
-	KTAP_CASE(test_double_free_local),
-	KTAP_CASE(test_double_free_remote),
+	KTAP_CASE(test_free_foreign),	   KTAP_CASE(test_free_interior),
+	KTAP_CASE(test_double_free_local), KTAP_CASE(test_double_free_remote),
 	KTAP_CASE(test_panics_by_default),
 };
 

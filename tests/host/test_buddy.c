@@ -230,16 +230,18 @@ MM_TEST(test_sections_with_holes, 1, 0)
 	KT_EXPECT(i0.meta_bytes >= i1.meta_bytes);
 	KT_EXPECT(i0.meta_bytes <=
 		  i1.meta_bytes + align_up(mm_hart_slot_size(), PAGE_SIZE));
-	KT_EXPECT_EQ(i0.managed_pages * PAGE_SIZE + i0.meta_bytes +
-			     512 * 1024 + 4 * MiB,
+	KT_EXPECT_EQ(i0.managed_pages * PAGE_SIZE + i0.meta_bytes + 512 * 1024 +
+			     4 * MiB,
 		     32 * MiB);
 	got = calloc(100 * MiB / PAGE_SIZE, sizeof(void *));
 	KT_ASSERT(got);
 	while ((p = alloc_pages(1 + n % 5, GFP_KERNEL))) {
 		size_t len = (1 + n % 5) * PAGE_SIZE;
 
-		KT_EXPECT(!in_range((uintptr_t)p, len, resv[0].base, resv[0].size));
-		KT_EXPECT(!in_range((uintptr_t)p, len, resv[1].base, resv[1].size));
+		KT_EXPECT(!in_range((uintptr_t)p, len, resv[0].base,
+				    resv[0].size));
+		KT_EXPECT(!in_range((uintptr_t)p, len, resv[1].base,
+				    resv[1].size));
 		KT_EXPECT(!in_range((uintptr_t)p, len, a0 + 32 * MiB, 8 * MiB));
 		KT_EXPECT(!in_range((uintptr_t)p, len, a1 + 32 * MiB, 8 * MiB));
 		KT_EXPECT(!in_range((uintptr_t)p, len, a0 + 512 * 1024,
@@ -287,9 +289,9 @@ MM_TEST(test_add_region_refusals, 1, 32 << 20)
 	fx_baseline();
 	/* The table fills up: 30 more small sections then -ENOSPC. */
 	for (i = 0; i < MM_MAX_SECTIONS - 2; i++)
-		KT_EXPECT_EQ(mm_add_region((uintptr_t)more + 8 * MiB +
-						   i * MiB, MiB),
-			     0);
+		KT_EXPECT_EQ(
+			mm_add_region((uintptr_t)more + 8 * MiB + i * MiB, MiB),
+			0);
 	KT_EXPECT_EQ(mm_add_region((uintptr_t)more + 40 * MiB, MiB), -ENOSPC);
 	fx_baseline();
 }
@@ -320,11 +322,13 @@ MM_TEST(test_report_format, 2, 16 << 20)
 	while (fgets(line, sizeof(line), f)) {
 		char check[512];
 
-		if (sscanf(line, "mm: section base=0x%llx size=0x%llx meta=0x%llx "
-				 "managed_pages=%llu node=%d",
+		if (sscanf(line,
+			   "mm: section base=0x%llx size=0x%llx meta=0x%llx "
+			   "managed_pages=%llu node=%d",
 			   &base, &size, &meta, &managed, &node) == 5) {
 			snprintf(check, sizeof(check),
-				 "mm: section base=0x%llx size=0x%llx meta=0x%llx "
+				 "mm: section base=0x%llx size=0x%llx "
+				 "meta=0x%llx "
 				 "managed_pages=%llu node=%d\n",
 				 base, size, meta, managed, node);
 			KT_EXPECT(strcmp(check, line) == 0);
@@ -333,8 +337,9 @@ MM_TEST(test_report_format, 2, 16 << 20)
 			KT_EXPECT_EQ(meta + managed * PAGE_SIZE, 16 << 20);
 			sections++;
 		}
-		if (sscanf(line, "mm: managed_bytes=%llu free_bytes=%llu "
-				 "meta_bytes=%llu",
+		if (sscanf(line,
+			   "mm: managed_bytes=%llu free_bytes=%llu "
+			   "meta_bytes=%llu",
 			   &mb, &fb, &xb) == 3) {
 			KT_EXPECT_EQ(mb, t.managed_bytes);
 			KT_EXPECT_EQ(fb, t.free_bytes);
@@ -359,8 +364,7 @@ MM_TEST(test_meta_fraction, 4, 0)
 	fx_baseline();
 	i = sec_info(0);
 	ktap_diag("1 GiB section with 4 hart slots: meta %llu bytes (%.3f%%)",
-		  (unsigned long long)i.meta_bytes,
-		  100.0 * i.meta_bytes / GiB);
+		  (unsigned long long)i.meta_bytes, 100.0 * i.meta_bytes / GiB);
 	KT_EXPECT(i.meta_bytes * 200 < GiB);
 	KT_EXPECT_EQ(i.nr_hart_slots, 4);
 }

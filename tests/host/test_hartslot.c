@@ -29,7 +29,7 @@ MM_TEST(test_slots_in_first_prefix, NR_HARTS, 64 << 20)
 	end = base + info.meta_bytes;
 	meta_lo = (uintptr_t)s->meta;
 	meta_hi = meta_lo + s->npages * sizeof(struct page_meta);
-	KT_EXPECT_EQ((uintptr_t)s, base);	/* no reserved range: at base */
+	KT_EXPECT_EQ((uintptr_t)s, base); /* no reserved range: at base */
 	KT_EXPECT(meta_lo >= base && meta_hi <= end);
 	for (i = 0; i < NR_HARTS; i++) {
 		uintptr_t h = (uintptr_t)mm_harts[i];
@@ -68,7 +68,7 @@ static void page_round_trip(void *arg)
 	KT_EXPECT(p != NULL);
 	free_pages(p);
 	q = alloc_pages(1, GFP_KERNEL);
-	KT_EXPECT_EQ(q, p);	/* LIFO batch */
+	KT_EXPECT_EQ(q, p); /* LIFO batch */
 	memset(q, 0x5a, PAGE_SIZE);
 	free_pages(q);
 	mm_drain_this_hart(true);

@@ -187,14 +187,10 @@ MM_TEST(test_oom_kicks_others, 2, 8 << 20)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_kmalloc_zero),
-	KTAP_CASE(test_kmalloc_huge),
-	KTAP_CASE(test_kcalloc_overflow),
-	KTAP_CASE(test_kzalloc_zeroes),
-	KTAP_CASE(test_krealloc),
-	KTAP_CASE(test_large_and_alignment),
-	KTAP_CASE(test_null_frees),
-	KTAP_CASE(test_oom_kicks_others),
+	KTAP_CASE(test_kmalloc_zero),	  KTAP_CASE(test_kmalloc_huge),
+	KTAP_CASE(test_kcalloc_overflow), KTAP_CASE(test_kzalloc_zeroes),
+	KTAP_CASE(test_krealloc),	  KTAP_CASE(test_large_and_alignment),
+	KTAP_CASE(test_null_frees),	  KTAP_CASE(test_oom_kicks_others),
 };
 
 int main(void)

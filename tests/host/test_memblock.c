@@ -38,18 +38,18 @@ static void expect_regions(const struct memblock_type *t, const char *what,
 				  (unsigned long long)want[2 * i + 1]);
 }
 
-#define EXPECT_MEM(...)                                                    \
-	do {                                                               \
-		static const phys_addr_t _w[] = { __VA_ARGS__ };           \
-		expect_regions(&mb.memory, "memory", _w,                   \
-			       ARRAY_SIZE(_w) / 2, __LINE__);              \
+#define EXPECT_MEM(...)                                                      \
+	do {                                                                 \
+		static const phys_addr_t _w[] = { __VA_ARGS__ };             \
+		expect_regions(&mb.memory, "memory", _w, ARRAY_SIZE(_w) / 2, \
+			       __LINE__);                                    \
 	} while (0)
 
-#define EXPECT_RESV(...)                                                   \
-	do {                                                               \
-		static const phys_addr_t _w[] = { __VA_ARGS__ };           \
-		expect_regions(&mb.reserved, "reserved", _w,               \
-			       ARRAY_SIZE(_w) / 2, __LINE__);              \
+#define EXPECT_RESV(...)                                         \
+	do {                                                     \
+		static const phys_addr_t _w[] = { __VA_ARGS__ }; \
+		expect_regions(&mb.reserved, "reserved", _w,     \
+			       ARRAY_SIZE(_w) / 2, __LINE__);    \
 	} while (0)
 
 static void test_add_sorted(void)
@@ -67,8 +67,8 @@ static void test_add_touching_merges(void)
 {
 	memblock_init(&mb);
 	KT_EXPECT_EQ(memblock_add(&mb, 0x1000, 0x1000), 0);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x2000, 0x1000), 0);	/* after */
-	KT_EXPECT_EQ(memblock_add(&mb, 0x0, 0x1000), 0);	/* before */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x2000, 0x1000), 0); /* after */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x0, 0x1000), 0);    /* before */
 	EXPECT_MEM(0x0, 0x3000);
 	/* Fills the hole between two: three become one. */
 	KT_EXPECT_EQ(memblock_add(&mb, 0x5000, 0x1000), 0);
@@ -85,13 +85,13 @@ static void test_add_overlapping_merges(void)
 	KT_EXPECT_EQ(memblock_add(&mb, 0x1000, 0x1000), 0);
 	KT_EXPECT_EQ(memblock_add(&mb, 0x4000, 0x1000), 0);
 	KT_EXPECT_EQ(memblock_add(&mb, 0x7000, 0x1000), 0);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x1800, 0x1000), 0);	/* tail */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x1800, 0x1000), 0); /* tail */
 	EXPECT_MEM(0x1000, 0x1800, 0x4000, 0x1000, 0x7000, 0x1000);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x4100, 0x100), 0);	/* inside */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x4100, 0x100), 0); /* inside */
 	EXPECT_MEM(0x1000, 0x1800, 0x4000, 0x1000, 0x7000, 0x1000);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x3000, 0x4800), 0);	/* spans */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x3000, 0x4800), 0); /* spans */
 	EXPECT_MEM(0x1000, 0x1800, 0x3000, 0x5000);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x0, 0x10000), 0);	/* covers all */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x0, 0x10000), 0); /* covers all */
 	EXPECT_MEM(0x0, 0x10000);
 }
 
@@ -115,7 +115,7 @@ static void test_address_space_ends(void)
 	KT_EXPECT_EQ(memblock_add(&mb, 0, 0x1000), 0);
 	KT_EXPECT_EQ(memblock_add(&mb, TOP - 0xfff, 0x1000), 0); /* to 2^64 */
 	EXPECT_MEM(0x0, 0x1000, TOP - 0xfff, 0x1000);
-	KT_EXPECT_EQ(memblock_add(&mb, TOP, 1), 0);		/* last byte */
+	KT_EXPECT_EQ(memblock_add(&mb, TOP, 1), 0); /* last byte */
 	EXPECT_MEM(0x0, 0x1000, TOP - 0xfff, 0x1000);
 	KT_EXPECT_EQ(memblock_add(&mb, TOP - 0x1fff, 0x1000), 0); /* touch */
 	EXPECT_MEM(0x0, 0x1000, TOP - 0x1fff, 0x2000);
@@ -161,7 +161,7 @@ static void test_full_arrays(void)
 	/* Merging still works when full. */
 	KT_EXPECT_EQ(memblock_add(&mb, 0x11000, 0x1000), 0);
 	KT_EXPECT_EQ(mb.memory.regions[0].size, 0x2000);
-	KT_EXPECT_EQ(memblock_add(&mb, 0x10000, 0x18000), 0);	/* 2 -> 1 */
+	KT_EXPECT_EQ(memblock_add(&mb, 0x10000, 0x18000), 0); /* 2 -> 1 */
 	KT_EXPECT_EQ(mb.memory.cnt, MEMBLOCK_MAX_REGIONS - 1);
 	/* Reserved array: same rule. */
 	fill(&mb.reserved, MEMBLOCK_MAX_REGIONS);
@@ -175,17 +175,17 @@ static void test_remove_split(void)
 {
 	memblock_init(&mb);
 	KT_EXPECT_EQ(memblock_add(&mb, 0x10000, 0x10000), 0);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x14000, 0x1000), 0);	/* middle */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x14000, 0x1000), 0); /* middle */
 	EXPECT_MEM(0x10000, 0x4000, 0x15000, 0xb000);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x10000, 0x1000), 0);	/* head */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x10000, 0x1000), 0); /* head */
 	EXPECT_MEM(0x11000, 0x3000, 0x15000, 0xb000);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x1f000, 0x8000), 0);	/* tail+ */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x1f000, 0x8000), 0); /* tail+ */
 	EXPECT_MEM(0x11000, 0x3000, 0x15000, 0xa000);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x13000, 0x3000), 0);	/* spans */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x13000, 0x3000), 0); /* spans */
 	EXPECT_MEM(0x11000, 0x2000, 0x16000, 0x9000);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x0, 0x100000), 0);	/* all */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x0, 0x100000), 0); /* all */
 	KT_EXPECT_EQ(mb.memory.cnt, 0);
-	KT_EXPECT_EQ(memblock_remove(&mb, 0x0, 0x1000), 0);	/* nothing */
+	KT_EXPECT_EQ(memblock_remove(&mb, 0x0, 0x1000), 0); /* nothing */
 }
 
 static void test_remove_split_full(void)
@@ -211,9 +211,10 @@ static void test_reserve_and_query(void)
 	memblock_init(&mb);
 	KT_EXPECT_EQ(memblock_add(&mb, 0x80000000, 0x100000), 0);
 	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80000000, 0x2000), 0);
-	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80002000, 0x1000), 0);	/* touch */
+	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80002000, 0x1000), 0); /* touch */
 	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80010000, 0x1000), 0);
-	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80010800, 0x1000), 0);	/* overlap */
+	KT_EXPECT_EQ(memblock_reserve(&mb, 0x80010800, 0x1000),
+		     0); /* overlap */
 	EXPECT_RESV(0x80000000, 0x3000, 0x80010000, 0x1800);
 	KT_EXPECT(memblock_is_reserved(&mb, 0x80002fff, 1));
 	KT_EXPECT(!memblock_is_reserved(&mb, 0x80003000, 0x1000));
@@ -241,7 +242,7 @@ static void test_alloc_lowest_fit(void)
 	KT_EXPECT_EQ(a, 0x80001000);
 	b = memblock_alloc(&mb, 0x1000, 0x1000);
 	KT_EXPECT_EQ(b, 0x80002000);
-	EXPECT_RESV(0x80000000, 0x3000);	/* merged with neighbours */
+	EXPECT_RESV(0x80000000, 0x3000); /* merged with neighbours */
 	/* Too big for the first region: the second one. */
 	c = memblock_alloc(&mb, 0x20000, 0x1000);
 	KT_EXPECT_EQ(c, 0x90000000);
@@ -259,7 +260,7 @@ static void test_alloc_alignment(void)
 	KT_EXPECT_EQ(memblock_alloc(&mb, 0x10, 0x10), 0x80001000);
 	KT_EXPECT_EQ(memblock_alloc(&mb, 0x10, 0x1000), 0x80002000);
 	KT_EXPECT_EQ(memblock_alloc(&mb, 0x1000, 0x200000), 0x80200000);
-	KT_EXPECT_EQ(memblock_alloc(&mb, 0x1, 0), 0x80001010);	/* 0 -> 1 */
+	KT_EXPECT_EQ(memblock_alloc(&mb, 0x1, 0), 0x80001010); /* 0 -> 1 */
 	KT_EXPECT_EQ(memblock_alloc(&mb, 0x1, 1), 0x80001011);
 	/* Not a power of two: refused. */
 	KT_EXPECT_EQ(memblock_alloc(&mb, 0x1000, 0x3000), 0);
@@ -282,20 +283,21 @@ static void test_alloc_limits(void)
 	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0x80000001, 0),
 		     0x80001000);
 	/* max_addr: the block must end at or below it. */
-	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0,
-					  0x80002000), 0x80000000);
-	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0,
-					  0x80002000), 0);
-	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0,
-					  0x80002fff), 0);
-	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0,
-					  0x80003000), 0x80002000);
+	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0, 0x80002000),
+		     0x80000000);
+	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0, 0x80002000),
+		     0);
+	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0, 0x80002fff),
+		     0);
+	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0, 0x80003000),
+		     0x80002000);
 	/* Below 4 GiB, larger than what is left there: nothing. */
-	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x100000, 0x1000, 0,
-					  0x100000000), 0);
+	KT_EXPECT_EQ(
+		memblock_alloc_range(&mb, 0x100000, 0x1000, 0, 0x100000000), 0);
 	/* min above max: nothing. */
 	KT_EXPECT_EQ(memblock_alloc_range(&mb, 0x1000, 0x1000, 0x90000000,
-					  0x80100000), 0);
+					  0x80100000),
+		     0);
 }
 
 static void test_alloc_exhaustion(void)
@@ -377,7 +379,7 @@ static void test_random_against_bitmap(void)
 		else
 			ret = memblock_reserve(&mb, base, size);
 		if (ret == -ENOSPC)
-			continue;	/* refused whole: maps unchanged */
+			continue; /* refused whole: maps unchanged */
 		KT_ASSERT(ret == 0);
 		for (i = base; i < base + size; i++) {
 			if (op == 0)
@@ -387,7 +389,7 @@ static void test_random_against_bitmap(void)
 			else
 				res[i] = 1;
 		}
-		if (op == 1 && iter % 7 == 0) {	/* keep reserved sparse */
+		if (op == 1 && iter % 7 == 0) { /* keep reserved sparse */
 			memblock_init(&mb);
 			memset(mem, 0, sizeof(mem));
 			memset(res, 0, sizeof(res));
@@ -405,7 +407,8 @@ static void test_random_against_bitmap(void)
 
 			if (i)
 				KT_EXPECT(t->regions[i - 1].base +
-					  t->regions[i - 1].size < r->base);
+						  t->regions[i - 1].size <
+					  r->base);
 			for (a = r->base; a < r->base + r->size && a < SPACE;
 			     a++)
 				seen[a] = 1;

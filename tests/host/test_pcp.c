@@ -109,16 +109,16 @@ MM_TEST(test_run_bad_free, 1, 64 << 20)
 		unsigned long c = mm_bad_use_count();
 
 		KT_ASSERT(p);
-		free_pages(p + PAGE_SIZE);	/* not a head */
+		free_pages(p + PAGE_SIZE); /* not a head */
 		KT_EXPECT_EQ(mm_bad_use_count(), c + 1);
-		kfree(p + 64);			/* interior */
+		kfree(p + 64); /* interior */
 		KT_EXPECT_EQ(mm_bad_use_count(), c + 2);
 		free_pages(p);
-		free_pages(p);			/* double free, now cached */
+		free_pages(p); /* double free, now cached */
 		KT_EXPECT_EQ(mm_bad_use_count(), c + 3);
 		kfree(p);
 		KT_EXPECT_EQ(mm_bad_use_count(), c + 4);
-		free_pages(p + PAGE_SIZE);	/* inside a cached run */
+		free_pages(p + PAGE_SIZE); /* inside a cached run */
 		KT_EXPECT_EQ(mm_bad_use_count(), c + 5);
 		/* The cache was not corrupted: p comes back once. */
 		KT_EXPECT(alloc_pages(1UL << o, GFP_KERNEL) == p);
@@ -177,8 +177,7 @@ MM_TEST(test_run_remote_free, 2, 64 << 20)
 	}
 	before = fx_free_bytes();
 	fx_run_as_hart(1, free_runs, &r);
-	KT_EXPECT_EQ(fx_free_bytes(),
-		     before + 20 * (2 + 4 + 8) * PAGE_SIZE);
+	KT_EXPECT_EQ(fx_free_bytes(), before + 20 * (2 + 4 + 8) * PAGE_SIZE);
 	fx_run_as_hart(1, alloc_free_runs, &r);
 }
 
@@ -229,10 +228,8 @@ MM_TEST(test_run_exhaustion, 2, 8 << 20)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_run_roundtrip),
-	KTAP_CASE(test_run_drain),
-	KTAP_CASE(test_run_bad_free),
-	KTAP_CASE(test_run_remote_free),
+	KTAP_CASE(test_run_roundtrip),	KTAP_CASE(test_run_drain),
+	KTAP_CASE(test_run_bad_free),	KTAP_CASE(test_run_remote_free),
 	KTAP_CASE(test_run_exhaustion),
 };
 

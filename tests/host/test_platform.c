@@ -68,7 +68,7 @@ static int parse_file(const char *name, const struct platform_params *params,
 	void *fdt;
 	int ret;
 
-	memset(p, 0xa5, sizeof(*p));	/* parse must clear everything */
+	memset(p, 0xa5, sizeof(*p)); /* parse must clear everything */
 	fdt = load_dtb(name, &len);
 	if (!fdt)
 		return -1000;
@@ -94,8 +94,8 @@ static int capture(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(report_buf + report_len,
-		      sizeof(report_buf) - report_len, fmt, ap);
+	n = vsnprintf(report_buf + report_len, sizeof(report_buf) - report_len,
+		      fmt, ap);
 	va_end(ap);
 	if (n > 0)
 		report_len += n;
@@ -108,7 +108,9 @@ static int capture(const char *fmt, ...)
 static const char *fixed_lines(const struct platform *p)
 {
 	static const char *const keep[] = {
-		"platform: hart ", "platform: memory ", "platform: reserved ",
+		"platform: hart ",
+		"platform: memory ",
+		"platform: reserved ",
 	};
 	static char out[sizeof(report_buf)];
 	char *line, *save = NULL;
@@ -128,13 +130,13 @@ static const char *fixed_lines(const struct platform *p)
 	return out;
 }
 
-#define EXPECT_REPORT(p, want)                                             \
-	do {                                                               \
-		const char *_got = fixed_lines(p);                         \
-		if (strcmp(_got, want))                                    \
-			ktap_fail(__FILE__, __LINE__,                      \
+#define EXPECT_REPORT(p, want)                                                \
+	do {                                                                  \
+		const char *_got = fixed_lines(p);                            \
+		if (strcmp(_got, want))                                       \
+			ktap_fail(__FILE__, __LINE__,                         \
 				  "report differs:\n--- got\n%s--- want\n%s", \
-				  _got, want);                             \
+				  _got, want);                                \
 	} while (0)
 
 /* ---- QEMU virt ---- */
@@ -295,14 +297,15 @@ static void test_unknown_size(void)
 
 struct board_case {
 	const char *file;
-	const char *report;	/* hart, memory and reserved lines */
+	const char *report; /* hart, memory and reserved lines */
 	enum platform_console_type console;
 	uint64_t console_base;
 	uint64_t timebase;
 };
 
 static const struct board_case boards[] = {
-	{	/* SiFive FU540: hart 0 is the E51 monitor core, no MMU */
+	{
+		/* SiFive FU540: hart 0 is the E51 monitor core, no MMU */
 		"board-hifive-unleashed-a00.dtb",
 		"platform: hart id=0 state=skipped reason=no-mmu\n"
 		"platform: hart id=1 state=usable\n"
@@ -310,9 +313,12 @@ static const struct board_case boards[] = {
 		"platform: hart id=3 state=usable\n"
 		"platform: hart id=4 state=usable\n"
 		"platform: memory base=0x80000000 size=0x200000000 node=0\n",
-		CONSOLE_SIFIVE_UART, 0x10010000, 1000000,
+		CONSOLE_SIFIVE_UART,
+		0x10010000,
+		1000000,
 	},
-	{	/* SiFive FU740: S7 monitor core, 16 GiB */
+	{
+		/* SiFive FU740: S7 monitor core, 16 GiB */
 		"board-hifive-unmatched-a00.dtb",
 		"platform: hart id=0 state=skipped reason=no-mmu\n"
 		"platform: hart id=1 state=usable\n"
@@ -320,9 +326,12 @@ static const struct board_case boards[] = {
 		"platform: hart id=3 state=usable\n"
 		"platform: hart id=4 state=usable\n"
 		"platform: memory base=0x80000000 size=0x400000000 node=0\n",
-		CONSOLE_SIFIVE_UART, 0x10010000, 1000000,
+		CONSOLE_SIFIVE_UART,
+		0x10010000,
+		1000000,
 	},
-	{	/* PolarFire SoC: RAM in two regions, one above 64 GiB */
+	{
+		/* PolarFire SoC: RAM in two regions, one above 64 GiB */
 		"board-mpfs-icicle-kit.dtb",
 		"platform: hart id=0 state=skipped reason=no-mmu\n"
 		"platform: hart id=1 state=usable\n"
@@ -331,8 +340,11 @@ static const struct board_case boards[] = {
 		"platform: hart id=4 state=usable\n"
 		"platform: memory base=0x80000000 size=0x40000000 node=0\n"
 		"platform: memory base=0x1040000000 size=0x40000000 node=0\n"
-		"platform: reserved base=0xbfc00000 size=0x400000 nomap=1 name=region\n",
-		CONSOLE_NS16550, 0x20100000, 1000000,
+		"platform: reserved base=0xbfc00000 size=0x400000 nomap=1 "
+		"name=region\n",
+		CONSOLE_NS16550,
+		0x20100000,
+		1000000,
 	},
 	{
 		"board-mpfs-polarberry.dtb",
@@ -343,14 +355,19 @@ static const struct board_case boards[] = {
 		"platform: hart id=4 state=usable\n"
 		"platform: memory base=0x80000000 size=0x2e000000 node=0\n"
 		"platform: memory base=0x1000000000 size=0xc0000000 node=0\n",
-		CONSOLE_NS16550, 0x20000000, 1000000,
+		CONSOLE_NS16550,
+		0x20000000,
+		1000000,
 	},
-	{	/* StarFive JH7100: two U74 harts, dw-apb-uart (16550) */
+	{
+		/* StarFive JH7100: two U74 harts, dw-apb-uart (16550) */
 		"board-jh7100-beaglev-starlight.dtb",
 		"platform: hart id=0 state=usable\n"
 		"platform: hart id=1 state=usable\n"
 		"platform: memory base=0x80000000 size=0x200000000 node=0\n",
-		CONSOLE_NS16550, 0x12440000, 6250000,
+		CONSOLE_NS16550,
+		0x12440000,
+		6250000,
 	},
 };
 
@@ -413,10 +430,14 @@ static void test_synth_layout(void)
 		"platform: memory base=0x80000000 size=0x40000000 node=0\n"
 		"platform: memory base=0xc0000000 size=0x40000000 node=1\n"
 		"platform: memory base=0x100000000 size=0x40000000 node=1\n"
-		"platform: reserved base=0x80000000 size=0x10000 nomap=0 name=memreserve\n"
-		"platform: reserved base=0x80000000 size=0x80000 nomap=0 name=opensbi\n"
-		"platform: reserved base=0xbff00000 size=0x200000 nomap=1 name=secure\n"
-		"platform: reserved base=0x100000000 size=0x400000 nomap=0 name=initrd\n";
+		"platform: reserved base=0x80000000 size=0x10000 nomap=0 "
+		"name=memreserve\n"
+		"platform: reserved base=0x80000000 size=0x80000 nomap=0 "
+		"name=opensbi\n"
+		"platform: reserved base=0xbff00000 size=0x200000 nomap=1 "
+		"name=secure\n"
+		"platform: reserved base=0x100000000 size=0x400000 nomap=0 "
+		"name=initrd\n";
 	struct platform_params params = host_params;
 	struct platform p;
 	size_t len;
@@ -430,9 +451,9 @@ static void test_synth_layout(void)
 	KT_EXPECT_EQ(p.nr_usable, 3);
 	KT_EXPECT_EQ(p.nr_nodes, 2);
 	KT_EXPECT_EQ(p.harts[0].node, 1);
-	KT_EXPECT_EQ(p.timebase_freq, 25000000);	/* per-cpu only */
+	KT_EXPECT_EQ(p.timebase_freq, 25000000); /* per-cpu only */
 	KT_EXPECT_EQ(p.console.type, CONSOLE_NS16550);
-	KT_EXPECT_EQ(p.console.base, 0x40001200);	/* two buses' ranges */
+	KT_EXPECT_EQ(p.console.base, 0x40001200); /* two buses' ranges */
 	KT_EXPECT_EQ(p.console.reg_shift, 2);
 	KT_EXPECT_EQ(p.console.reg_io_width, 4);
 	KT_EXPECT(p.exit_dev.present);
@@ -470,7 +491,7 @@ static void test_synth_max(void)
 struct bad_case {
 	const char *file;
 	int err;
-	const char *words;	/* must appear in p->error */
+	const char *words; /* must appear in p->error */
 };
 
 static const struct bad_case bad_cases[] = {
@@ -483,11 +504,15 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-no-usable-hart.dtb", -ENODEV, "no usable hart" },
 	{ "bad-overlap.dtb", -EINVAL, "overlapping memory" },
 	{ "bad-overlap-one-byte.dtb", -EINVAL,
-	  "overlapping memory regions 0x80001000+0x1000 and 0x80001fff+0x1000" },
+	  "overlapping memory regions 0x80001000+0x1000 and "
+	  "0x80001fff+0x1000" },
 	{ "bad-beyond-linear-map.dtb", -ERANGE, "beyond the linear map" },
-	{ "bad-resv-outside-ram.dtb", -ERANGE, "fw 0x87f00000+0x200000 outside RAM" },
-	{ "bad-memreserve-outside-ram.dtb", -ERANGE, "memreserve 0x1000+0x1000 outside RAM" },
-	{ "bad-console-missing.dtb", -ENODEV, "console not found: stdout-path serial3" },
+	{ "bad-resv-outside-ram.dtb", -ERANGE,
+	  "fw 0x87f00000+0x200000 outside RAM" },
+	{ "bad-memreserve-outside-ram.dtb", -ERANGE,
+	  "memreserve 0x1000+0x1000 outside RAM" },
+	{ "bad-console-missing.dtb", -ENODEV,
+	  "console not found: stdout-path serial3" },
 	{ "bad-console-path.dtb", -ENODEV, "console not found" },
 	{ "bad-memory-reg.dtb", -EINVAL, "bad reg in memory node" },
 	{ "bad-numa-id.dtb", -ERANGE, "numa-node-id" },
@@ -593,8 +618,8 @@ static void test_fuzz_corruption(void)
 				(char)(1u << (seed % 8));
 		}
 		ret = platform_parse(copy, &params, &p);
-		if (ret > 0 || (ret < 0 && (!p.error[0] ||
-					    strchr(p.error, '\n'))))
+		if (ret > 0 ||
+		    (ret < 0 && (!p.error[0] || strchr(p.error, '\n'))))
 			failures++;
 	}
 	KT_EXPECT_EQ(failures, 0);

@@ -78,7 +78,8 @@ MM_TEST(test_every_class, 1, 64 << 20)
 		for (i = 0; i < n; i++) {
 			objs[i] = kmalloc(size, GFP_KERNEL);
 			KT_ASSERT(objs[i]);
-			KT_EXPECT(((uintptr_t)objs[i] & (natural_align(size) - 1)) == 0);
+			KT_EXPECT(((uintptr_t)objs[i] &
+				   (natural_align(size) - 1)) == 0);
 			KT_EXPECT_EQ(ksize(objs[i]), size);
 			fill(objs[i], size, i);
 		}
@@ -154,10 +155,11 @@ MM_TEST(test_size_class_waste, 1, 16 << 20)
 			worst16_at = s;
 		}
 	}
-	ktap_diag("average waste over 1..2048: %.2f%%; worst %.2f%% (size %zu); "
-		  "worst above 16 bytes %.2f%% (size %zu)",
-		  100 * sum / 2048, 100 * worst, worst_at, 100 * worst16,
-		  worst16_at);
+	ktap_diag(
+		"average waste over 1..2048: %.2f%%; worst %.2f%% (size %zu); "
+		"worst above 16 bytes %.2f%% (size %zu)",
+		100 * sum / 2048, 100 * worst, worst_at, 100 * worst16,
+		worst16_at);
 	KT_EXPECT(sum / 2048 < 0.15);
 	KT_EXPECT(worst16 < 0.34);
 }
@@ -253,7 +255,8 @@ MM_TEST(test_stranded_full_slab, 2, 64 << 20)
 	probe[0] = kmalloc(1024, GFP_KERNEL);
 	for (per_slab = 1; per_slab < 600; per_slab++) {
 		probe[per_slab] = kmalloc(1024, GFP_KERNEL);
-		if (((uintptr_t)probe[per_slab] ^ (uintptr_t)probe[0]) >= SLAB_BYTES)
+		if (((uintptr_t)probe[per_slab] ^ (uintptr_t)probe[0]) >=
+		    SLAB_BYTES)
 			break;
 	}
 	extra = probe[per_slab]; /* first object of the next slab */

@@ -82,8 +82,8 @@ static __attribute__((noinline)) unsigned long loop_pages_pair(size_t pages,
 	return rdinstret() - t0;
 }
 
-static __attribute__((noinline)) unsigned long loop_order_pair(unsigned int order,
-							       unsigned int n)
+static __attribute__((noinline)) unsigned long
+loop_order_pair(unsigned int order, unsigned int n)
 {
 	unsigned long t0 = rdinstret();
 	unsigned int i;
@@ -97,9 +97,8 @@ static __attribute__((noinline)) unsigned long loop_order_pair(unsigned int orde
 	return rdinstret() - t0;
 }
 
-static __attribute__((noinline)) unsigned long loop_kfree(void **objs,
-							  unsigned int n,
-							  unsigned int stride)
+static __attribute__((noinline)) unsigned long
+loop_kfree(void **objs, unsigned int n, unsigned int stride)
 {
 	unsigned long t0 = rdinstret();
 	unsigned int i;
@@ -109,9 +108,8 @@ static __attribute__((noinline)) unsigned long loop_kfree(void **objs,
 	return rdinstret() - t0;
 }
 
-static __attribute__((noinline)) unsigned long loop_empty_array(void **objs,
-								unsigned int n,
-								unsigned int stride)
+static __attribute__((noinline)) unsigned long
+loop_empty_array(void **objs, unsigned int n, unsigned int stride)
 {
 	unsigned long t0 = rdinstret();
 	unsigned int i;
@@ -186,14 +184,16 @@ static void bench_kmalloc_pair(struct ktest *t)
 		KT_ASSERT(t, p);
 		kfree(p);
 		for (k = 0; k < TRIALS; k++)
-			best = min_ul(best, loop_kmalloc_pair(size, PAIR_ITERS));
+			best = min_ul(best,
+				      loop_kmalloc_pair(size, PAIR_ITERS));
 		report("kmalloc_pair", size, PAIR_ITERS, net(best, empty));
 
 		p = kmalloc(size, GFP_KERNEL); /* the resident object */
 		KT_ASSERT(t, p);
 		best = ~0UL;
 		for (k = 0; k < TRIALS; k++)
-			best = min_ul(best, loop_kmalloc_pair(size, PAIR_ITERS));
+			best = min_ul(best,
+				      loop_kmalloc_pair(size, PAIR_ITERS));
 		kfree(p);
 		report("kmalloc_pair_resident", size, PAIR_ITERS,
 		       net(best, empty));
@@ -213,8 +213,10 @@ static void bench_large(struct ktest *t)
 		KT_ASSERT(t, p);
 		kfree(p);
 		for (k = 0; k < TRIALS; k++)
-			best = min_ul(best, loop_kmalloc_pair(sizes[i], BIG_ITERS));
-		report("kmalloc_large_pair", sizes[i], BIG_ITERS, net(best, empty));
+			best = min_ul(best,
+				      loop_kmalloc_pair(sizes[i], BIG_ITERS));
+		report("kmalloc_large_pair", sizes[i], BIG_ITERS,
+		       net(best, empty));
 	}
 }
 
@@ -242,8 +244,7 @@ static void bench_pages(struct ktest *t)
 		for (k = 0; k < TRIALS; k++)
 			best = min_ul(best,
 				      loop_pages_pair(1UL << o, PAGE_ITERS));
-		report("pages_pair", 4096UL << o, PAGE_ITERS,
-		       net(best, empty));
+		report("pages_pair", 4096UL << o, PAGE_ITERS, net(best, empty));
 	}
 
 	/* An exact odd count: the tail of an order-3 block goes back. */
@@ -265,9 +266,9 @@ static void bench_pages(struct ktest *t)
 struct remote_job {
 	void **objs;
 	unsigned int n, stride;
-	unsigned int waker;	 /* index of the hart to wake when done */
-	unsigned long freed;	 /* instret of the kfree loop */
-	unsigned long empty;	 /* instret of the same loop, no kfree */
+	unsigned int waker;  /* index of the hart to wake when done */
+	unsigned long freed; /* instret of the kfree loop */
+	unsigned long empty; /* instret of the same loop, no kfree */
 	_Atomic int done;
 };
 
@@ -321,8 +322,10 @@ static void bench_remote_free(struct ktest *t)
 			KT_ASSERT(t, objs[i]);
 		}
 		idle = min_ul(idle, time_drain());
-		job = (struct remote_job){ .objs = objs + 1, .n = REMOTE_OBJS,
-					   .stride = 2, .waker = self };
+		job = (struct remote_job){ .objs = objs + 1,
+					   .n = REMOTE_OBJS,
+					   .stride = 2,
+					   .waker = self };
 		KT_ASSERT(t, smp_run_on(other, remote_free_job, &job) == 0);
 		wait_quietly(&job, other);
 		best_free = min_ul(best_free, net(job.freed, job.empty));

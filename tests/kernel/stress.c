@@ -32,15 +32,15 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 
-#define RING_SLOTS	 128	/* power of two; rides out a descheduled vCPU */
-#define POOL_SLOTS	 128	/* objects a hart keeps for itself */
-#define MAX_SMALL_SHIFT	 11	/* 2048: the largest slab class */
+#define RING_SLOTS	 128 /* power of two; rides out a descheduled vCPU */
+#define POOL_SLOTS	 128 /* objects a hart keeps for itself */
+#define MAX_SMALL_SHIFT	 11  /* 2048: the largest slab class */
 #define MAX_LARGE_BYTES	 (64 * 1024)
 #define MAX_PAGES	 16
-#define BURST_TOP_ORDER	 9	/* 2 MiB blocks first, then smaller */
+#define BURST_TOP_ORDER	 9 /* 2 MiB blocks first, then smaller */
 #define BURST_MAX_BLOCKS (1UL << 22)
-#define RECOVER_ORDER	 4	/* 64 KiB must work again after a burst */
-#define INJECT_AFTER	 300	/* allocations before an injection */
+#define RECOVER_ORDER	 4   /* 64 KiB must work again after a burst */
+#define INJECT_AFTER	 300 /* allocations before an injection */
 #define GOLDEN		 0x9e3779b97f4a7c15ULL
 
 enum obj_kind { OBJ_KMALLOC, OBJ_PAGES };
@@ -48,7 +48,7 @@ enum obj_kind { OBJ_KMALLOC, OBJ_PAGES };
 struct obj {
 	void *p;
 	uint32_t size;	/* bytes (kmalloc) or pages * PAGE_SIZE */
-	uint16_t owner;	/* hart index of the allocator */
+	uint16_t owner; /* hart index of the allocator */
 	uint8_t kind;
 };
 
@@ -70,7 +70,7 @@ struct stress_hart {
 	struct obj pool[POOL_SLOTS];
 	unsigned int pool_len;
 	unsigned int next_target, next_source;
-	uint64_t pushed, kept;		/* objects sent away, kept locally */
+	uint64_t pushed, kept; /* objects sent away, kept locally */
 	uint64_t allocs, ops, frees, remote_frees, failed_allocs;
 	uint32_t freed_from[PLATFORM_MAX_HARTS];
 	uint64_t next_burst;
@@ -82,12 +82,12 @@ struct stress_hart {
 } __attribute__((aligned(64)));
 
 struct stress_run {
-	struct stress_hart *harts;	/* [hart_count()] */
-	struct stress_ring *rings;	/* [from * nr + to] */
+	struct stress_hart *harts; /* [hart_count()] */
+	struct stress_ring *rings; /* [from * nr + to] */
 	size_t harts_pages, rings_pages;
-	unsigned int nr;		/* hart_count() */
+	unsigned int nr; /* hart_count() */
 	unsigned int nr_active;
-	unsigned int inject_index;	/* the hart that injects */
+	unsigned int inject_index; /* the hart that injects */
 	enum stress_inject inject;
 	uint64_t deadline, burst_interval;
 	_Atomic int go;
@@ -147,8 +147,8 @@ static void set_doing(const char *what)
 	*(const char *volatile *)&this_hart()->doing = what;
 }
 
-static void __printf(2, 3) record_error(struct stress_hart *sh,
-					 const char *fmt, ...)
+static void __printf(2, 3)
+	record_error(struct stress_hart *sh, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -230,7 +230,8 @@ bool stress_pattern_selftest(char *why, size_t len)
 		}
 		p[n - 1] ^= 0x10;
 		if (pattern_check(p, n, i) != (long)(n - 1)) {
-			snprintf(why, len, "size %zu: last byte flip missed", n);
+			snprintf(why, len, "size %zu: last byte flip missed",
+				 n);
 			return false;
 		}
 	}
@@ -290,7 +291,8 @@ static void free_object(struct stress_hart *sh, const struct obj *o)
 	if (bad >= 0) {
 		const uint8_t *b = o->p;
 
-		record_error(sh, "hart %u: object %p (size %u, allocated by "
+		record_error(sh,
+			     "hart %u: object %p (size %u, allocated by "
 			     "hart %u) byte %ld: expected 0x%02x found 0x%02x",
 			     sh->hartid, o->p, o->size,
 			     run.harts[o->owner].hartid, bad,
@@ -451,7 +453,8 @@ static void burst_give_back(struct stress_hart *sh, void *chain)
 		size_t words = (PAGE_SIZE << (p[1] & 63)) / 8;
 
 		chain = (void *)(uintptr_t)p[0];
-		if (p[1] > BURST_TOP_ORDER || p[2] != pattern_seed(p, sh->index) ||
+		if (p[1] > BURST_TOP_ORDER ||
+		    p[2] != pattern_seed(p, sh->index) ||
 		    p[words - 1] != ~p[2]) {
 			record_error(sh, "hart %u: burst block %p tag damaged",
 				     sh->hartid, p);
@@ -487,9 +490,10 @@ static void burst(struct stress_hart *sh)
 		sh->bursts_recovered++;
 		free_pages(p);
 	} else {
-		record_error(sh, "hart %u: no 64 KiB block after a burst gave "
-			     "back %llu bytes", sh->hartid,
-			     (unsigned long long)held);
+		record_error(sh,
+			     "hart %u: no 64 KiB block after a burst gave "
+			     "back %llu bytes",
+			     sh->hartid, (unsigned long long)held);
 	}
 	sh->burst_ticks += time_now() - t0;
 	set_doing(was);
@@ -569,7 +573,8 @@ static struct stress_ring *next_ring_with_room(struct stress_hart *sh)
 		r = ring(sh->index, to);
 		/* A stale tail only underestimates the room: harmless. */
 		if (atomic_load_explicit(&r->head, memory_order_relaxed) -
-		    atomic_load_explicit(&r->tail, memory_order_relaxed) <
+			    atomic_load_explicit(&r->tail,
+						 memory_order_relaxed) <
 		    RING_SLOTS)
 			return r;
 	}
@@ -613,8 +618,7 @@ static void final_sweep(struct stress_hart *sh)
 {
 	bool all_done;
 
-	atomic_fetch_add_explicit(&run.producers_done, 1,
-				  memory_order_release);
+	atomic_fetch_add_explicit(&run.producers_done, 1, memory_order_release);
 	do {
 		all_done = atomic_load_explicit(&run.producers_done,
 						memory_order_acquire) ==
@@ -696,8 +700,8 @@ static uint64_t free_bytes(bool drain)
 	return t.free_bytes;
 }
 
-static void prepare_hart(struct stress_hart *sh, unsigned int i,
-			 uint64_t start, unsigned int pos)
+static void prepare_hart(struct stress_hart *sh, unsigned int i, uint64_t start,
+			 unsigned int pos)
 {
 	sh->active = true;
 	sh->index = i;
@@ -715,8 +719,10 @@ static void launch(unsigned int seconds, bool bursts, bool *started)
 	unsigned int i, self = this_hart()->index, pos = 0;
 	uint64_t start, ms = seconds * 1000ULL;
 
-	run.burst_interval = time_us_to_ticks(1000 *
-		(ms / 4 < 100 ? 100 : ms / 4 > 8000 ? 8000 : ms / 4));
+	run.burst_interval =
+		time_us_to_ticks(1000 * (ms / 4 < 100	 ? 100
+					 : ms / 4 > 8000 ? 8000
+							 : ms / 4));
 	/* Never due: start + interval * (pos + 1) stays far from overflow. */
 	if (!bursts)
 		run.burst_interval = UINT64_MAX / (4 * PLATFORM_MAX_HARTS);
@@ -724,7 +730,8 @@ static void launch(unsigned int seconds, bool bursts, bool *started)
 	atomic_store(&run.producers_done, 0);
 	atomic_store(&run.bursting, 0);
 	for (i = 0; i < run.nr; i++)
-		started[i] = i != self && smp_run_on(i, stress_worker, NULL) == 0;
+		started[i] =
+			i != self && smp_run_on(i, stress_worker, NULL) == 0;
 	started[self] = true;
 	start = time_now();
 	run.deadline = start + time_us_to_ticks(ms * 1000);
@@ -800,17 +807,18 @@ static void summarize(struct stress_result *r, const struct stress_opts *o)
 	check_pairs(r);
 	o->say("stress: total ops=%llu remote_frees=%llu failed_allocs=%llu "
 	       "seconds=%llu.%02llu ops_per_sec=%llu",
-	       (unsigned long long)r->ops,
-	       (unsigned long long)r->remote_frees,
+	       (unsigned long long)r->ops, (unsigned long long)r->remote_frees,
 	       (unsigned long long)r->failed_allocs,
 	       (unsigned long long)(cs / 100), (unsigned long long)(cs % 100),
-	       r->elapsed_us ? (unsigned long long)(r->ops * 1000000 /
-						   r->elapsed_us) : 0ULL);
+	       r->elapsed_us
+		       ? (unsigned long long)(r->ops * 1000000 / r->elapsed_us)
+		       : 0ULL);
 	o->say("stress: harts=%u frees=%llu remote_share=%llu%% bursts=%u "
 	       "exhausted=%u recovered=%u burst_ms=%llu burst_peak_kib=%llu "
-	       "min_free_kib=%llu", r->nr_harts, (unsigned long long)r->frees,
-	       r->frees ? (unsigned long long)(r->remote_frees * 100 /
-					       r->frees) : 0ULL,
+	       "min_free_kib=%llu",
+	       r->nr_harts, (unsigned long long)r->frees,
+	       r->frees ? (unsigned long long)(r->remote_frees * 100 / r->frees)
+			: 0ULL,
 	       r->bursts, r->bursts_exhausted, r->bursts_recovered,
 	       (unsigned long long)(r->burst_us / 1000),
 	       (unsigned long long)(r->burst_peak_bytes >> 10),

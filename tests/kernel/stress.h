@@ -25,7 +25,7 @@ enum stress_inject {
 struct stress_opts {
 	unsigned int seconds;
 	enum stress_inject inject;
-	bool no_bursts;		/* skip the exhaustion bursts (the boot demo) */
+	bool no_bursts; /* skip the exhaustion bursts (the boot demo) */
 	/* Prints one report line (no newline in @fmt). */
 	void (*say)(const char *fmt, ...) __printf(1, 2);
 };
@@ -35,25 +35,25 @@ struct stress_opts {
 
 struct stress_result {
 	bool ran;
-	unsigned int nr_harts;		/* harts that took part */
-	uint64_t ops;			/* allocations + frees */
-	uint64_t remote_frees;		/* freed by a hart other than the allocator */
+	unsigned int nr_harts; /* harts that took part */
+	uint64_t ops;	       /* allocations + frees */
+	uint64_t remote_frees; /* freed by a hart other than the allocator */
 	uint64_t frees;
 	uint64_t failed_allocs;
 	uint64_t elapsed_us;
-	unsigned int bursts;		/* exhaustion bursts run */
-	unsigned int bursts_exhausted;	/* ... that ended in a clean NULL */
-	unsigned int bursts_recovered;	/* ... after which allocation worked */
-	uint64_t burst_us;		/* time spent in bursts, all harts */
-	uint64_t burst_peak_bytes;	/* most memory held by one burst */
-	uint64_t min_free_bytes;	/* lowest free count seen in a burst */
+	unsigned int bursts;	       /* exhaustion bursts run */
+	unsigned int bursts_exhausted; /* ... that ended in a clean NULL */
+	unsigned int bursts_recovered; /* ... after which allocation worked */
+	uint64_t burst_us;	       /* time spent in bursts, all harts */
+	uint64_t burst_peak_bytes;     /* most memory held by one burst */
+	uint64_t min_free_bytes;       /* lowest free count seen in a burst */
 	/* First ordered pair (from, to) with no remote free, if any. */
 	unsigned int pairs_missing;
 	uint32_t missing_from, missing_to;
 	bool drained;
 	uint64_t free_before, free_after;
-	unsigned long bad_frees;	/* bad frees mm detected (counting mode) */
-	unsigned int nr_errors;		/* pattern mismatches and the like */
+	unsigned long bad_frees; /* bad frees mm detected (counting mode) */
+	unsigned int nr_errors;	 /* pattern mismatches and the like */
 	char errors[STRESS_MAX_ERRORS][STRESS_ERROR_LEN];
 };
 

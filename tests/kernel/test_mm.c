@@ -248,7 +248,8 @@ static void ring_free(void *arg)
 	unsigned int me = this_hart()->index;
 	unsigned int prev = (me + n - 1) % n;
 
-	while (!hart_by_index(prev) || !atomic_load(&hart_by_index(prev)->online))
+	while (!hart_by_index(prev) ||
+	       !atomic_load(&hart_by_index(prev)->online))
 		prev = (prev + n - 1) % n;
 	free_batch(&ring_batches[prev]);
 }
@@ -307,7 +308,9 @@ static void test_boot_window_handed_back(struct ktest *t)
 	bool found = false;
 
 	if (!w->size) {
-		ktest_skip(t, "the FDT shared its window with other reserved memory");
+		ktest_skip(
+			t,
+			"the FDT shared its window with other reserved memory");
 		return;
 	}
 	for (i = 0; i < mm_nr_sections_added(); i++) {
@@ -317,7 +320,8 @@ static void test_boot_window_handed_back(struct ktest *t)
 			found = true;
 			KT_EXPECT(t, info.managed_pages > 0);
 			KT_EXPECT(t, info.managed_pages * PAGE_SIZE +
-					     info.meta_bytes <= w->size);
+						     info.meta_bytes <=
+					     w->size);
 		}
 	}
 	KT_EXPECT(t, found);

@@ -90,7 +90,8 @@ static void test_boot_stack_guard_unmapped(struct ktest *t)
 {
 	KT_EXPECT_EQ(t, lookup_pte((unsigned long)boot_stack_guard, NULL), 0);
 	KT_EXPECT(t, lookup_pte((unsigned long)boot_stack_guard + PAGE_SIZE,
-				NULL) & PTE_W);
+				NULL) &
+			     PTE_W);
 }
 
 /* Another hart reads the scratch page, with a fixup armed on it. */
