@@ -11,4 +11,7 @@
  */
 const struct mm_range *boot_only_range(void);
 
+/* The FDT's physical address as the boot entry received it in a1. */
+phys_addr_t boot_fdt_pa(void);
+
 #endif

@@ -41,6 +41,12 @@ static int boot_only_node;
 /* Counters read by the very first instructions at _start. */
 static unsigned long entry_instret, entry_time;
 static struct memblock boot_memblock;
+static phys_addr_t fdt_pa_at_entry;
+
+phys_addr_t boot_fdt_pa(void)
+{
+	return fdt_pa_at_entry;
+}
 
 /* Before paging_init the exit device is reached through the early map. */
 static void __noreturn boot_fail(int code, const char *what, const char *why)
@@ -259,6 +265,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 
 	entry_instret = instret0;
 	entry_time = time0;
+	fdt_pa_at_entry = fdt_pa;
 	boot_hart_early(hartid);
 	trap_init();
 	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,

@@ -32,9 +32,31 @@
 #include <string.h>
 
 #define HART_START_TIMEOUT_US 2000000
+#define HART_STOP_TIMEOUT_US  1000000
 
-extern char secondary_entry[];
+extern char _start[], secondary_entry[];
 extern char boot_stack_bottom[], boot_emergency_top[];
+
+/*
+ * The boot entry's lottery (arch/riscv/entry.S, where the ordering is
+ * argued).  These live in the image's .data, written by harts running with
+ * the MMU off at physical addresses and read here through the image map.
+ * Slot i belongs to hart index i: the boot hart fills it in start_hart()
+ * before the HSM call; a hart that enters _start after the boot hart (the
+ * OpenSBI 1.1 race) finds it there and joins through it.
+ */
+struct boot_join {
+	_Atomic unsigned long info_pa; /* struct hart_boot_info, 0: none */
+	uint32_t hartid;
+	_Atomic uint32_t reentries; /* harts that joined through _start */
+};
+_Static_assert(sizeof(struct boot_join) == 16, "entry.S BOOT_JOIN_SIZE");
+extern struct boot_join boot_join_slots[PLATFORM_MAX_HARTS];
+extern _Atomic uint32_t boot_parked_count;
+extern uint32_t boot_parked_ids[PLATFORM_MAX_HARTS];
+/* Re-entries already reported, per index; touched by the hart itself. */
+static uint32_t reentries_seen[PLATFORM_MAX_HARTS];
+static uint32_t parked_seen;
 
 struct hart boot_hart; /* the boot hart's, reached through tp from entry */
 
@@ -205,12 +227,31 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 {
 	struct hart *h = this_hart();
 
+	uint32_t entered;
+
 	trap_init();
 	local_flush_tlb_all();
-	mm_hart_init();
+	mm_hart_init(); /* a second call only sets the hart's slot pointer */
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())
 		printk("smp: hart %u: timer not started\n", h->hartid);
+	entered = atomic_load_explicit(&boot_join_slots[h->index].reentries,
+				       memory_order_acquire);
+	if (entered != reentries_seen[h->index]) {
+		reentries_seen[h->index] = entered;
+		printk("smp: hart %u entered the boot entry again (firmware "
+		       "race), joined as a secondary\n",
+		       h->hartid);
+	}
+	/*
+	 * A hart that was stopped while it ran a job (smp_park_hart) starts
+	 * again here: the job is over.  Nobody posts to it while it is
+	 * offline, so this store races with nothing.
+	 */
+	atomic_store_explicit(&h->work_done,
+			      atomic_load_explicit(&h->work_posted,
+						   memory_order_relaxed),
+			      memory_order_relaxed);
 	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
 	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
@@ -237,6 +278,39 @@ static int map_hart_stack(struct hart *h)
 	return 0;
 }
 
+/* Release: the hart_boot_info is complete before info_pa is seen. */
+static void publish_join(unsigned int index, uint32_t hartid,
+			 struct hart_boot_info *info)
+{
+	struct boot_join *j = &boot_join_slots[index];
+
+	j->hartid = hartid;
+	atomic_store_explicit(&j->info_pa, virt_to_phys(info),
+			      memory_order_release);
+}
+
+static void withdraw_join(unsigned int index)
+{
+	atomic_store_explicit(&boot_join_slots[index].info_pa, 0,
+			      memory_order_release);
+}
+
+/* Wait until HSM calls @hartid stopped: 0, or -ETIMEDOUT / -errno. */
+static int wait_stopped(uint32_t hartid)
+{
+	uint64_t end = time_now() + time_us_to_ticks(HART_STOP_TIMEOUT_US);
+	int st;
+
+	while ((st = sbi_hart_get_status(hartid)) != SBI_HSM_STOPPED) {
+		if (st < 0)
+			return st;
+		if (time_now() > end)
+			return -ETIMEDOUT;
+		cpu_relax();
+	}
+	return 0;
+}
+
 static int start_hart(unsigned int index, uint32_t hartid)
 {
 	struct hart_boot_info *info;
@@ -257,8 +331,15 @@ static int start_hart(unsigned int index, uint32_t hartid)
 	info->sp = h->stack_top;
 	info->entry = (unsigned long)secondary_start;
 	atomic_store_explicit(&harts[index], h, memory_order_release);
+	publish_join(index, hartid, info);
 	ret = sbi_hart_start(hartid, virt_to_phys(secondary_entry),
 			     virt_to_phys(info));
+	if (ret == -EALREADY && wait_stopped(hartid) == 0)
+		/* It parked itself in the boot entry: now it is stopped. */
+		ret = sbi_hart_start(hartid, virt_to_phys(secondary_entry),
+				     virt_to_phys(info));
+	if (ret)
+		withdraw_join(index);
 	/* info is read by the new hart with the MMU off: keep it. */
 	return ret;
 }
@@ -275,10 +356,29 @@ static bool wait_online(struct hart *h)
 	return true;
 }
 
+/* Harts that came into the boot entry unasked and parked themselves. */
+void smp_report_parked(void)
+{
+	uint32_t n = atomic_load_explicit(&boot_parked_count,
+					  memory_order_acquire);
+	uint32_t i;
+
+	for (i = parked_seen; i < n && i < PLATFORM_MAX_HARTS; i++)
+		printk("smp: hart %u entered the boot entry unasked and "
+		       "parked itself\n",
+		       boot_parked_ids[i]);
+	if (n > PLATFORM_MAX_HARTS && parked_seen <= PLATFORM_MAX_HARTS)
+		printk("smp: %u more harts parked, ids not kept\n",
+		       n - PLATFORM_MAX_HARTS);
+	parked_seen = n;
+}
+
 int smp_boot_secondaries(void)
 {
 	unsigned int i;
 	int failed = 0;
+
+	smp_report_parked();
 
 	for (i = 0; i < nr_harts; i++) {
 		int ret;
@@ -296,6 +396,7 @@ int smp_boot_secondaries(void)
 		if (!wait_online(hart_by_index(i))) {
 			printk("smp: hart %u: did not come online\n",
 			       hart_ids[i]);
+			withdraw_join(i);
 			failed++;
 		}
 	}
@@ -305,6 +406,54 @@ int smp_boot_secondaries(void)
 static bool hart_is_online(const struct hart *h)
 {
 	return h && atomic_load_explicit(&h->online, memory_order_acquire);
+}
+
+/* Runs on the hart to park, as posted work: offline, then HSM stop. */
+static void park_this_hart(void *arg)
+{
+	struct hart *h = this_hart();
+
+	irq_disable();
+	atomic_store_explicit(&h->online, 0, memory_order_release);
+	sbi_hart_stop();
+	/* HSM refused: stay here, offline, as hart_halt would. */
+	hart_halt();
+}
+
+int smp_park_hart(unsigned int index)
+{
+	struct hart *h = hart_by_index(index);
+	int ret;
+
+	if (!sbi_get_info()->has_hsm)
+		return -ENOSYS;
+	if (!h || index == this_hart()->index)
+		return -EINVAL;
+	ret = smp_run_on(index, park_this_hart, NULL);
+	if (ret)
+		return ret;
+	return wait_stopped(h->hartid);
+}
+
+int smp_start_at_boot_entry(unsigned int index, unsigned long arg)
+{
+	struct hart *h = hart_by_index(index);
+	int ret;
+
+	if (!h || hart_is_online(h))
+		return -EINVAL;
+	ret = sbi_hart_start(h->hartid, virt_to_phys(_start), arg);
+	if (ret)
+		return ret;
+	return wait_online(h) ? 0 : -ETIMEDOUT;
+}
+
+uint32_t smp_boot_reentries(unsigned int index)
+{
+	if (index >= PLATFORM_MAX_HARTS)
+		return 0;
+	return atomic_load_explicit(&boot_join_slots[index].reentries,
+				    memory_order_acquire);
 }
 
 /* Send @kinds to every other online hart; wait for each to acknowledge. */

@@ -36,6 +36,17 @@ unsigned int smp_other_online_hart(void);
 unsigned int smp_boot_index(void);
 /* "smp: online=<N> boot=<id> ids=<id>,<id>,..." */
 void smp_report(void);
+void smp_report_parked(void);
+
+/*
+ * For the boot-entry test: stop hart @index with HSM while it is idle
+ * (it goes offline), then start it at the kernel's boot entry with @arg in
+ * a1, as OpenSBI 1.1's race does; it must lose the lottery and join again.
+ * 0 or -errno.  smp_boot_reentries() counts the joins through the entry.
+ */
+int smp_park_hart(unsigned int index);
+int smp_start_at_boot_entry(unsigned int index, unsigned long arg);
+uint32_t smp_boot_reentries(unsigned int index);
 
 int smp_send_ipi(unsigned int index, unsigned long kinds);
 /* IPI_PING every other online hart; the number that answered in time. */

@@ -130,6 +130,11 @@ int sbi_hart_start(unsigned long hartid, phys_addr_t start_addr,
 		sbi_ecall(SBI_EXT_HSM, 0, hartid, start_addr, opaque, 0).error);
 }
 
+int sbi_hart_stop(void)
+{
+	return sbi_to_errno(sbi_ecall(SBI_EXT_HSM, 1, 0, 0, 0, 0).error);
+}
+
 int sbi_hart_get_status(unsigned long hartid)
 {
 	struct sbiret r = sbi_ecall(SBI_EXT_HSM, 2, hartid, 0, 0, 0);
