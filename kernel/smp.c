@@ -248,10 +248,10 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 	 * again here: the job is over.  Nobody posts to it while it is
 	 * offline, so this store races with nothing.
 	 */
-	atomic_store_explicit(&h->work_done,
-			      atomic_load_explicit(&h->work_posted,
-						   memory_order_relaxed),
-			      memory_order_relaxed);
+	atomic_store_explicit(
+		&h->work_done,
+		atomic_load_explicit(&h->work_posted, memory_order_relaxed),
+		memory_order_relaxed);
 	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
 	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
@@ -359,8 +359,8 @@ static bool wait_online(struct hart *h)
 /* Harts that came into the boot entry unasked and parked themselves. */
 void smp_report_parked(void)
 {
-	uint32_t n = atomic_load_explicit(&boot_parked_count,
-					  memory_order_acquire);
+	uint32_t n =
+		atomic_load_explicit(&boot_parked_count, memory_order_acquire);
 	uint32_t i;
 
 	for (i = parked_seen; i < n && i < PLATFORM_MAX_HARTS; i++)
