@@ -19,6 +19,7 @@
 #include "kernel/memblock.h"
 #include "kernel/panic.h"
 #include "kernel/platform.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
 #include "kernel/smp.h"
@@ -52,8 +53,7 @@ phys_addr_t boot_fdt_pa(void)
 static void __noreturn boot_fail(int code, const char *what, const char *why)
 {
 	printk("boot: error: %s: %s\n", what, why);
-	if (platform.exit_dev.present)
-		power_init_early(&platform.exit_dev);
+	power_init_early(&platform);
 	machine_exit(code);
 }
 
@@ -278,7 +278,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	ret = paging_init(&boot_memblock);
 	if (ret)
 		boot_fail(2, "paging", errno_name(ret));
-	if (power_init(&platform.exit_dev) || console_init(&platform.console))
+	if (power_init(&platform) || console_init(&platform.console))
 		boot_fail(2, "mmio", "cannot map the console or exit device");
 	if (!cmdline_set(platform.bootargs))
 		printk("boot: command line too long, cut short\n");

@@ -793,7 +793,15 @@ static void parse_exit_dev(const void *fdt, struct platform *p)
 		p->exit_dev.present = true;
 		p->exit_dev.base = base;
 		p->exit_dev.size = size;
-		return;
+		break;
+	}
+	/* HTIF (spike): the console and the way out, at a fixed address. */
+	node = fdt_node_offset_by_compatible(fdt, -1, "ucb,htif0");
+	if (node >= 0 && node_enabled(fdt, node) &&
+	    !node_reg(fdt, node, &base, &size)) {
+		p->htif.present = true;
+		p->htif.base = base;
+		p->htif.size = size;
 	}
 }
 
@@ -906,6 +914,9 @@ void platform_report(const struct platform *p,
 	if (p->exit_dev.present)
 		print("platform: exit-device base=0x%llx\n",
 		      (unsigned long long)p->exit_dev.base);
+	if (p->htif.present)
+		print("platform: htif base=0x%llx\n",
+		      (unsigned long long)p->htif.base);
 	print("platform: numa-nodes=%u\n", p->nr_nodes);
 	for (i = 0; i < p->nr_mem; i++)
 		print("platform: memory base=0x%llx size=0x%llx node=%d\n",

@@ -89,7 +89,8 @@ struct platform {
 	uint64_t timebase_freq;
 	struct platform_console console;
 	struct platform_exit_dev exit_dev;
-	unsigned int nr_mem; /* sorted by base, never overlapping */
+	struct platform_exit_dev htif; /* "ucb,htif0" with a reg (spike) */
+	unsigned int nr_mem;	       /* sorted by base, never overlapping */
 	struct platform_mem mem[PLATFORM_MAX_MEM];
 	unsigned int nr_resv; /* sorted by base */
 	struct platform_resv resv[PLATFORM_MAX_RESV];
