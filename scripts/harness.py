@@ -297,6 +297,12 @@ def run_matrix(matrix, args, timeout, with_bad=True, echo=print):
     return total
 
 
+def run_boards(echo=print):
+    """The board-style boots and other QEMU machines (scripts/boards.py)."""
+    import boards  # noqa: E402  (boards imports this module)
+    return boards.run_boards(echo=echo)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--stress", action="store_true",

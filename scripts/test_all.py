@@ -97,6 +97,7 @@ def main():
     run_host_tests(total)
     total.add(harness.run_matrix(harness.MATRIX, "test=all seconds=2", 300,
                                  echo=say))
+    total.add(harness.run_boards(echo=say))
     for name in total.failures:
         say("failed: " + name)
     say("test: %d skipped, %.0f s in all, logs in build/test-logs/"
