@@ -57,10 +57,12 @@ static void __noreturn boot_fail(int code, const char *what, const char *why)
 	machine_exit(code);
 }
 
-static void parse_platform(phys_addr_t fdt_pa)
+static void parse_platform(phys_addr_t fdt_pa, unsigned long hartid)
 {
 	struct platform_params params = {
 		.fdt_pa = fdt_pa,
+		.boot_hart_known = true,
+		.boot_hartid = (uint32_t)hartid,
 		.kernel_base = kernel_load_pa,
 		.kernel_size = align_up(_kernel_end - _kernel_start, PAGE_SIZE),
 		.max_phys = LINEAR_MAP_SIZE,
@@ -232,9 +234,10 @@ static void setup_mm(phys_addr_t fdt_pa)
 	unsigned int i, n = 0;
 	int ret;
 
+	/* A hart on a node without memory is placed on mem_node instead. */
 	for (i = 0; i < platform.nr_harts; i++)
 		if (platform.harts[i].usable)
-			nodes[n++] = platform.harts[i].node;
+			nodes[n++] = platform.harts[i].mem_node;
 	ret = mm_init(n, nodes);
 	if (ret)
 		panic("mm_init: %s", errno_name(ret));
@@ -273,7 +276,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	ret = sbi_init();
 	if (ret)
 		boot_fail(3, "sbi", errno_name(ret));
-	parse_platform(fdt_pa);
+	parse_platform(fdt_pa, hartid);
 	setup_memblock();
 	ret = paging_init(&boot_memblock);
 	if (ret)

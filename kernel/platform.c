@@ -244,26 +244,31 @@ static int check_fdt(const void *fdt, const struct platform_params *params,
 
 /* ---- step 2: harts and the timebase ---- */
 
+/*
+ * Why a cpu node is not used, or NULL.  Status first: a hart the tree
+ * disables is reported as disabled even when it also has no MMU (HiFive
+ * Unleashed's monitor core, cpu@0, is both).
+ */
 static const char *hart_skip_reason(const void *fdt, int node)
 {
 	const char *mmu = prop_str(fdt, node, "mmu-type");
 	const char *status;
 	int len;
 
-	/* No MMU first: such a hart (a monitor core) can never be used. */
+	if (!node_enabled(fdt, node)) {
+		status = fdt_getprop(fdt, node, "status", &len);
+		if (prop_streq(fdt, node, "status", "disabled"))
+			return "disabled";
+		if (status && len >= 4 && memcmp(status, "fail", 4) == 0)
+			return "failed";
+		return "bad-status";
+	}
 	if (!mmu || strcmp(mmu, "riscv,none") == 0)
 		return "no-mmu";
 	if (strcmp(mmu, "riscv,sv39") && strcmp(mmu, "riscv,sv48") &&
 	    strcmp(mmu, "riscv,sv57"))
 		return "mmu-unsupported";
-	if (node_enabled(fdt, node))
-		return NULL;
-	status = fdt_getprop(fdt, node, "status", &len);
-	if (prop_streq(fdt, node, "status", "disabled"))
-		return "disabled";
-	if (status && len >= 4 && memcmp(status, "fail", 4) == 0)
-		return "failed";
-	return "bad-status";
+	return NULL;
 }
 
 static int node_numa_id(const void *fdt, int node, struct platform *p, int *out)
@@ -307,15 +312,17 @@ static int add_hart(const void *fdt, int node, int ac, struct platform *p)
 	if (platform_hart_index(p, (uint32_t)id) >= 0)
 		return perr(p, -EINVAL, "duplicate hart id %u",
 			    (unsigned int)id);
-	if (p->nr_harts == PLATFORM_MAX_HARTS)
-		return perr(p, -ENOSPC, "too many harts (max %u)",
-			    PLATFORM_MAX_HARTS);
+	if (p->nr_harts == PLATFORM_MAX_CPUS)
+		return perr(p, -ENOSPC, "too many cpu nodes (max %u)",
+			    PLATFORM_MAX_CPUS);
 	h = &p->harts[p->nr_harts];
 	h->id = (uint32_t)id;
 	err = node_numa_id(fdt, node, p, &h->node);
 	if (err)
 		return err;
 	h->skip_reason = hart_skip_reason(fdt, node);
+	if (!h->skip_reason && p->nr_usable == PLATFORM_MAX_HARTS)
+		h->skip_reason = "limit"; /* the first ones are used */
 	h->usable = !h->skip_reason;
 	p->nr_harts++;
 	if (h->usable)
@@ -325,7 +332,32 @@ static int add_hart(const void *fdt, int node, int ac, struct platform *p)
 	return 0;
 }
 
-static int parse_cpus(const void *fdt, struct platform *p)
+/*
+ * The boot hart must be among the usable ones: if the limit left it out,
+ * it takes the place of the last usable hart before it in the list.
+ */
+static void keep_boot_hart(const struct platform_params *params,
+			   struct platform *p)
+{
+	int b = platform_hart_index(p, params->boot_hartid);
+	int i;
+
+	if (!params->boot_hart_known || b < 0 || p->harts[b].usable ||
+	    strcmp(p->harts[b].skip_reason, "limit"))
+		return;
+	for (i = (int)p->nr_harts - 1; i >= 0; i--) {
+		if (p->harts[i].usable) {
+			p->harts[i].usable = false;
+			p->harts[i].skip_reason = "limit";
+			p->harts[b].usable = true;
+			p->harts[b].skip_reason = NULL;
+			return;
+		}
+	}
+}
+
+static int parse_cpus(const void *fdt, const struct platform_params *params,
+		      struct platform *p)
 {
 	int cpus, node, ac, sc, err;
 
@@ -352,6 +384,13 @@ static int parse_cpus(const void *fdt, struct platform *p)
 			    p->nr_harts);
 	if (!p->timebase_freq)
 		return perr(p, -ENODEV, "no timebase-frequency in /cpus");
+	if (p->timebase_freq < PLATFORM_MIN_TIMEBASE)
+		return perr(p, -ERANGE,
+			    "timebase-frequency %llu Hz too low (the timer "
+			    "needs at least %u Hz)",
+			    (unsigned long long)p->timebase_freq,
+			    PLATFORM_MIN_TIMEBASE);
+	keep_boot_hart(params, p);
 	return 0;
 }
 
@@ -825,6 +864,82 @@ static int parse_chosen(const void *fdt, int chosen, struct platform *p)
 	return 0;
 }
 
+/* ---- step 6: NUMA nodes with harts but no memory ---- */
+
+static bool node_has_memory(const struct platform *p, int node)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_mem; i++)
+		if (p->mem[i].node == node)
+			return true;
+	return false;
+}
+
+/*
+ * The distance from node @a to node @b in /distance-map's
+ * "distance-matrix" (<from to distance> triples), or -1 when it has no
+ * entry for them.  Bounded by the property's length.
+ */
+static long numa_distance(const void *fdt, int map, int a, int b)
+{
+	const fdt32_t *m;
+	int len, i;
+
+	if (map < 0)
+		return -1;
+	m = fdt_getprop(fdt, map, "distance-matrix", &len);
+	if (!m || len <= 0 || len % 12)
+		return -1;
+	for (i = 0; i < len / 12; i++) {
+		uint32_t from = fdt32_to_cpu(m[3 * i]);
+		uint32_t to = fdt32_to_cpu(m[3 * i + 1]);
+
+		if ((from == (uint32_t)a && to == (uint32_t)b) ||
+		    (from == (uint32_t)b && to == (uint32_t)a))
+			return fdt32_to_cpu(m[3 * i + 2]);
+	}
+	return -1;
+}
+
+/*
+ * A hart on a node without memory (QEMU's -numa node without memdev) gets
+ * its per-hart memory from the nearest node that has some: by
+ * /distance-map when the tree has one, else the lowest node id with
+ * memory.  Nodes are below PLATFORM_MAX_NODES, so this is bounded.
+ */
+static void assign_memory_nodes(const void *fdt, struct platform *p)
+{
+	int map = fdt_path_offset(fdt, "/distance-map");
+	unsigned int i;
+
+	if (map >= 0 &&
+	    fdt_node_check_compatible(fdt, map, "numa-distance-map-v1"))
+		map = -1;
+	for (i = 0; i < p->nr_harts; i++) {
+		struct platform_hart *h = &p->harts[i];
+		long best = -1, d;
+		int n;
+
+		h->mem_node = h->node;
+		if (node_has_memory(p, h->node))
+			continue;
+		for (n = 0; n < PLATFORM_MAX_NODES; n++) {
+			if (!node_has_memory(p, n))
+				continue;
+			d = numa_distance(fdt, map, h->node, n);
+			if (d >= 0)
+				p->numa_distance_map = true;
+			else
+				d = 0x7fffffff; /* unknown: after any known */
+			if (best < 0 || d < best) {
+				best = d;
+				h->mem_node = n;
+			}
+		}
+	}
+}
+
 /* ---- the contract ---- */
 
 int platform_parse(const void *fdt, const struct platform_params *params,
@@ -841,9 +956,11 @@ int platform_parse(const void *fdt, const struct platform_params *params,
 	/* First: a boot that fails below still needs it for its exit status. */
 	parse_exit_dev(fdt, p);
 	chosen = fdt_path_offset(fdt, "/chosen");
-	err = parse_cpus(fdt, p);
+	err = parse_cpus(fdt, params, p);
 	if (!err)
 		err = parse_memory(fdt, params, p);
+	if (!err)
+		assign_memory_nodes(fdt, p);
 	if (!err)
 		err = parse_reserved(fdt, chosen, params, p);
 	if (!err)
@@ -918,6 +1035,22 @@ void platform_report(const struct platform *p,
 		print("platform: htif base=0x%llx\n",
 		      (unsigned long long)p->htif.base);
 	print("platform: numa-nodes=%u\n", p->nr_nodes);
+	for (i = 0; i < p->nr_harts; i++) {
+		const struct platform_hart *h = &p->harts[i];
+		unsigned int j;
+		bool first = true;
+
+		if (h->mem_node == h->node)
+			continue;
+		for (j = 0; j < i && first; j++)
+			first = p->harts[j].node != h->node;
+		if (first)
+			print("platform: numa node=%d has no memory: its harts "
+			      "use node %d (%s)\n",
+			      h->node, h->mem_node,
+			      p->numa_distance_map ? "nearest by distance-map"
+						   : "lowest node with memory");
+	}
 	for (i = 0; i < p->nr_mem; i++)
 		print("platform: memory base=0x%llx size=0x%llx node=%d\n",
 		      (unsigned long long)p->mem[i].base,

@@ -57,6 +57,8 @@ extern uint32_t boot_parked_ids[PLATFORM_MAX_HARTS];
 /* Re-entries already reported, per index; touched by the hart itself. */
 static uint32_t reentries_seen[PLATFORM_MAX_HARTS];
 static uint32_t parked_seen;
+/* Harts the tree names that did not come online; boot hart only. */
+static unsigned int nr_failed;
 
 struct hart boot_hart; /* the boot hart's, reached through tp from entry */
 
@@ -373,10 +375,16 @@ void smp_report_parked(void)
 	parked_seen = n;
 }
 
+unsigned int smp_failed_count(void)
+{
+	return nr_failed;
+}
+
 int smp_boot_secondaries(void)
 {
+	char ids[PLATFORM_MAX_HARTS * 11 + 1];
 	unsigned int i;
-	int failed = 0;
+	int failed = 0, n = 0;
 
 	smp_report_parked();
 
@@ -390,16 +398,22 @@ int smp_boot_secondaries(void)
 			printk("smp: hart %u: start failed: %s\n", hart_ids[i],
 			       errno_name(ret));
 			atomic_store(&harts[i], NULL);
-			failed++;
-			continue;
-		}
-		if (!wait_online(hart_by_index(i))) {
+		} else if (!wait_online(hart_by_index(i))) {
 			printk("smp: hart %u: did not come online\n",
 			       hart_ids[i]);
 			withdraw_join(i);
-			failed++;
+		} else {
+			continue;
 		}
+		failed++;
+		n += snprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
+			      hart_ids[i]);
 	}
+	nr_failed = failed;
+	if (failed)
+		printk("smp: harts %s named by the device tree did not start; "
+		       "going on with the %u that did\n",
+		       ids, nr_harts - failed);
 	return failed ? -ETIMEDOUT : 0;
 }
 

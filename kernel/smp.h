@@ -31,6 +31,8 @@ int smp_init(const struct platform *p, uint32_t boot_hartid);
 /* Start every other usable hart and wait for each to come online. */
 int smp_boot_secondaries(void);
 unsigned int smp_online_count(void);
+/* Harts of the table that the firmware did not start (named at boot). */
+unsigned int smp_failed_count(void);
 /* Index of an online hart other than the caller's, or the caller's own. */
 unsigned int smp_other_online_hart(void);
 unsigned int smp_boot_index(void);
