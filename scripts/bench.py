@@ -1,82 +1,80 @@
-#!/ usr / bin / env python3
-""
-		"hartslab benchmarks (issue 5): `make bench` runs this after building the
-		kernel and build /
-		bench / bench -
-	<allocator>.
+#!/usr/bin/env python3
+"""hartslab benchmarks (issue 5): `make bench` runs this after building the
+kernel and build/bench/bench-<allocator>.
 
-	guest,
-	icount instruction counts of the mm paths(suite "bench" in tests /
-						  kernel / bench_mm.c) and
-		of the boot up to "mm: ready" guest,
-	MTTCG ops / s of the stress mix(test = stress) on 1,
-	2 and 4 harts host hartslab mm / against glibc, jemalloc, mimalloc,
-	tcmalloc, interleaved in the same run : ns / op(timed),
-	instructions per op(callgrind),
-	memory held against requested
+  guest, icount   instruction counts of the mm paths (suite "bench" in
+                  tests/kernel/bench_mm.c) and of the boot up to "mm: ready"
+  guest, MTTCG    ops/s of the stress mix (test=stress) on 1, 2 and 4 harts
+  host            hartslab mm/ against glibc, jemalloc, mimalloc, tcmalloc,
+                  interleaved in the same run: ns/op (timed), instructions
+                  per op (callgrind), memory held against requested
 
-		Writes build
-		/ bench / results.md,
-	one CSV per benchmark, PNG plots(gnuplot),
-	and compares the guest
-		instruction counts with the table recorded in docs
-		/ benchmarks.md(changes over 5 % are printed)
-			  .--record rewrites that table from this run.""
-								      "
-		  import argparse import csv import os import platform import re
-		  import shutil import statistics import
-		  subprocess import sys import time
+Writes build/bench/results.md, one CSV per benchmark, PNG plots (gnuplot),
+and compares the guest instruction counts with the table recorded in
+docs/benchmarks.md (changes over 5% are printed).  --record rewrites that
+table from this run.
+"""
+import argparse
+import csv
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
 
-		  HERE = os.path.dirname(os.path.abspath(__file__)) sys.path
-				 .insert(0, HERE) from qemu import qemu_command,
-		  run_qemu,
-		  KERNEL #noqa
-    : E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from qemu import qemu_command, run_qemu, KERNEL  # noqa: E402
 
-      ROOT = os.path.dirname(HERE) OUT = os.path.join(
-	      ROOT, "build", "bench") DOC = os.path.join(ROOT, "docs",
-							 "benchmarks.md")
+ROOT = os.path.dirname(HERE)
+OUT = os.path.join(ROOT, "build", "bench")
+DOC = os.path.join(ROOT, "docs", "benchmarks.md")
 
-						    ALLOCS =
-	      [
-		      "hartslab", "glibc", "jemalloc", "mimalloc", "tcmalloc"
-	      ] PAIR_SIZES = [ 16, 64, 256, 1024, 2048,
-			       8192 ] MIX_THREADS = [ 1, 2, 4 ] PC_PAIRS =
-		      [ 1, 2 ] BOOT_MEMS = [ "128M", "1G", "4G" ] STRESS_HARTS =
-			      [ 1, 2, 4 ] REGRESSION_PCT = 5.0
+ALLOCS = ["hartslab", "glibc", "jemalloc", "mimalloc", "tcmalloc"]
+PAIR_SIZES = [16, 64, 256, 1024, 2048, 8192]
+MIX_THREADS = [1, 2, 4]
+PC_PAIRS = [1, 2]
+BOOT_MEMS = ["128M", "1G", "4G"]
+STRESS_HARTS = [1, 2, 4]
+REGRESSION_PCT = 5.0
 
-      BENCH_RE = re.compile(r "# bench: name=(\S+) size=(\d+) iters=(\d+) " r
-			      "instret=([\d.]+)") READY_RE =
-	      re.compile(r "mm: ready instret=(\d+) time_ticks=(\d+)")
-		      STRESS_RE = re.compile(
-		      r
-		      "# stress: total ops=(\d+) remote_frees=(\d+) " r
-		      "failed_allocs=(\d+) seconds=([\d.]+) " r
-		      "ops_per_sec=(\d+)") HOST_RE = re.compile(r "(\w+)=(\S+)")
+BENCH_RE = re.compile(r"# bench: name=(\S+) size=(\d+) iters=(\d+) "
+                      r"instret=([\d.]+)")
+READY_RE = re.compile(r"mm: ready instret=(\d+) time_ticks=(\d+)")
+STRESS_RE = re.compile(r"# stress: total ops=(\d+) remote_frees=(\d+) "
+                       r"failed_allocs=(\d+) seconds=([\d.]+) "
+                       r"ops_per_sec=(\d+)")
+HOST_RE = re.compile(r"(\w+)=(\S+)")
 
-							     DOC_BEGIN =
-		      "<!-- guest-instret:begin -->" DOC_END =
-			      "<!-- guest-instret:end -->"
+DOC_BEGIN = "<!-- guest-instret:begin -->"
+DOC_END = "<!-- guest-instret:end -->"
 
-      def say(msg)
-    : print("bench: " + msg, flush = True)
 
-	      def write_csv(name, header, rows)
-    : path = os.path.join(OUT, name) with open(path, "w", newline = "") as f
-    : w = csv.writer(f) w.writerow(header) w
-		  .writerows(rows) return path
+def say(msg):
+    print("bench: " + msg, flush=True)
 
-	  def med_min_max(values)
-    : return statistics.median(values),
-		  min(values), max(values)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- guest --
+def write_csv(name, header, rows):
+    path = os.path.join(OUT, name)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
 
-				       def guest_instret(runs)
-    : ""
-      "Boot -smp 2 with icount and test=bench; returns ({(name, size):
-      instret
-}, identical across runs?)."""
+
+def med_min_max(values):
+    return statistics.median(values), min(values), max(values)
+
+
+# ------------------------------------------------------------------ guest --
+
+def guest_instret(runs):
+    """Boot -smp 2 with icount and test=bench; returns ({(name, size):
+    instret}, identical across runs?)."""
     results = []
     for k in range(runs):
         cmd = qemu_command(smp=2, mem="512M", append="test=bench",
@@ -104,8 +102,8 @@ def boot_to_ready(mem, icount, timeout=300):
     deadline = time.monotonic() + timeout
     found = None
     lines = []
-try:
-	for raw in proc.stdout:
+    try:
+        for raw in proc.stdout:
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             lines.append(line)
             m = READY_RE.search(line)
@@ -152,8 +150,8 @@ def guest_stress(runs, seconds):
                          int(m.group(3)), float(m.group(4)), int(m.group(5))))
     return rows
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- - \
-	host --
+
+# ------------------------------------------------------------------- host --
 
 def bench_bin(alloc):
     return os.path.join(OUT, "bench-" + alloc)
@@ -286,7 +284,8 @@ def host_callgrind(quick):
     say("host: callgrind done")
     return rows
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- plots --
+
+# ------------------------------------------------------------------ plots --
 
 def gnuplot(script):
     if not shutil.which("gnuplot"):
@@ -305,7 +304,7 @@ def plots(timed, instret, stress):
 
 
 def host_plots(term, timed):
-#Host : ns per pair against size.
+    # Host: ns per pair against size.
     path = os.path.join(OUT, "plot_host_pair.dat")
     with open(path, "w") as f:
         f.write("size " + " ".join(ALLOCS) + "\n")
@@ -319,7 +318,7 @@ def host_plots(term, timed):
             "plot " + ", ".join(
                 "'plot_host_pair.dat' using 1:%d with linespoints title '%s'"
                 % (i + 2, a) for i, a in enumerate(ALLOCS)) + "\n")
-#Host : mix throughput against threads.
+    # Host: mix throughput against threads.
     path = os.path.join(OUT, "plot_host_mix.dat")
     with open(path, "w") as f:
         f.write("threads " + " ".join(ALLOCS) + "\n")
@@ -336,7 +335,7 @@ def host_plots(term, timed):
 
 
 def guest_plots(term, instret, stress):
-#Guest : instructions per kmalloc + kfree pair against class size.
+    # Guest: instructions per kmalloc+kfree pair against class size.
     pairs = sorted((s, v) for (n, s), v in instret.items()
                    if n == "kmalloc_pair")
     if pairs:
@@ -350,7 +349,7 @@ def guest_plots(term, instret, stress):
                 "\nset ylabel 'instructions'\nset yrange [0:*]\nset grid\n"
                 "plot 'plot_guest_pair.dat' using 1:2 with linespoints "
                 "title 'hartslab', 40 title 'goal (40)' dt 2\n")
-#Guest : stress throughput against harts.
+    # Guest: stress throughput against harts.
     if stress:
         path = os.path.join(OUT, "plot_guest_stress.dat")
         with open(path, "w") as f:
@@ -368,33 +367,30 @@ def guest_plots(term, instret, stress):
 
 
 def _has_cairo():
-try : out
-	= subprocess
-		  .run([ "gnuplot", "-e", "set terminal" ],
-		       stdout = subprocess.PIPE, stderr = subprocess.STDOUT,
-		       timeout = 10)
-		  .stdout
-		  .decode() return "pngcairo" in out
-		  except(OSError, subprocess.TimeoutExpired)
-	    : return False
+    try:
+        out = subprocess.run(["gnuplot", "-e", "set terminal"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=10).stdout.decode()
+        return "pngcairo" in out
+    except (OSError, subprocess.TimeoutExpired):
+        return False
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- - \
-	regression and docs --
 
-		      def
-		      recorded_instret()
-	    : if not os.path.exists(DOC) : return
-	{
-	}
-text = open(DOC).read() if DOC_BEGIN not in text or DOC_END not in text : return
-{
-}
+# --------------------------------------------------- regression and docs --
+
+def recorded_instret():
+    if not os.path.exists(DOC):
+        return {}
+    text = open(DOC).read()
+    if DOC_BEGIN not in text or DOC_END not in text:
+        return {}
     block = text.split(DOC_BEGIN, 1)[1].split(DOC_END, 1)[0]
     rec = {}
     for line in block.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 3 and cells[1].isdigit():
-    try : rec[(cells[0], int(cells[1]))] = float(cells[2])
+            try:
+                rec[(cells[0], int(cells[1]))] = float(cells[2])
             except ValueError:
                 pass
     return rec
@@ -441,12 +437,13 @@ def record_in_doc(instret):
     with open(DOC, "w") as f:
         f.write(text)
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- results --
+
+# ---------------------------------------------------------------- results --
 
 def machine_line():
     cpu = "?"
-	    try:
-	for line in open("/proc/cpuinfo"):
+    try:
+        for line in open("/proc/cpuinfo"):
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break

@@ -1,24 +1,15 @@
-#!/ usr / bin / env python3
-""
-	"Boot hartslab the ways boards boot it, and on QEMU's other machines.
+#!/usr/bin/env python3
+"""Boot hartslab the ways boards boot it, and on QEMU's other machines.
 
-	Run by `make test` (scripts /
-			    test_all.py through harness.run_boards) and
-	on its own : python3 scripts / boards.py[--only NAME...][--list]
+Run by `make test` (scripts/test_all.py through harness.run_boards) and on
+its own:  python3 scripts/boards.py [--only NAME ...] [--list]
 
-				       elf
-		- virt -
-		kernel build / kernel.elf on virt(physical LMAs and entry) uboot
-		- booti virt->OpenSBI->U -
-		Boot(Debian u - boot - qemu, S - mode)->booti of build
-			/ kernel.bin with U
-		- Boot's FDT; U-Boot is driven by a / config
-{
-	bootcmd;
-	bootdelay = <-2>;
-}
-node added to QEMU's own tree, no keystrokes sifive_u 5 harts,
-	hart 0(no MMU)skipped; no power-off device:
+  elf-virt        -kernel build/kernel.elf on virt (physical LMAs and entry)
+  uboot-booti     virt -> OpenSBI -> U-Boot (Debian u-boot-qemu, S-mode)
+                  -> booti of build/kernel.bin with U-Boot's FDT; U-Boot is
+                  driven by a /config { bootcmd; bootdelay = <-2>; } node
+                  added to QEMU's own tree, no keystrokes
+  sifive_u        5 harts, hart 0 (no MMU) skipped; no power-off device:
                   must pass and end with the "power: " line
   spike           4 harts, HTIF console: must exit 0, and a panic must exit
                   with the kernel's status (spike-panic)
@@ -141,7 +132,8 @@ def dump_dtb(path, machine, smp, mem, extra=()):
 def fdtput(*args):
     subprocess.run(["fdtput"] + list(args), check=True)
 
-#-- -- the cases -- --
+
+# ---- the cases ----
 
 def case_elf_virt():
     name = "elf-virt"

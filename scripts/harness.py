@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """Boot hartslab in QEMU over a matrix of configurations and judge each run.
 
 For every configuration: boot with a timeout, keep the serial log under
@@ -32,15 +32,15 @@ LOGS = os.path.join(ROOT, "build", "test-logs", "qemu")
 KUNIT = os.path.join(ROOT, "build", "linux-src", "tools", "testing", "kunit",
                      "kunit.py")
 
-#(smp, mem, numa) booted by `make test`: every - smp against every - m, and
-#the two - node NUMA layout.
+# (smp, mem, numa) booted by `make test`: every -smp against every -m, and
+# the two-node NUMA layout.
 MATRIX = [(s, m, None) for s in (1, 2, 4, 8) for m in ("128M", "1G", "4G")]
 MATRIX += [(4, "768M", 2)]
 
 WATCHDOG_EXIT = 4  # kernel/watchdog.h
 
-#Stress runs with a fault injected, on 2 harts : (inject, expected exit
-#status or None for any non - zero, patterns the log must contain).
+# Stress runs with a fault injected, on 2 harts: (inject, expected exit
+# status or None for any non-zero, patterns the log must contain).
 INJECTIONS = [
     ("corrupt", 1, [r"not ok \d+ test_stress_all_harts",
                     r"hart \d+: object 0x[0-9a-f]+ \(size \d+, allocated by "
@@ -57,7 +57,7 @@ INJECTIONS = [
                              r"'stress: injected hang'"]),
 ]
 
-#Other runs that must fail in a precise way : (name, args, status, patterns).
+# Other runs that must fail in a precise way: (name, args, status, patterns).
 FAILURES = [
     ("watchdog-suite-deadline", "test=stress seconds=30 suite_timeout=3",
      WATCHDOG_EXIT, [r"watchdog: suite 'stress' past its deadline of 3 s"]),
@@ -185,7 +185,7 @@ def bad_dtb_cases(timeout):
                 subprocess.run(["fdtput", "-t", "s", dtb, node, prop, val],
                                check=True)
         else:
-#QEMU's tree may have no /reserved-memory: -p creates it.
+            # QEMU's tree may have no /reserved-memory: -p creates it.
             subprocess.run(["fdtput", "-p", "-c", dtb,
                             "/reserved-memory/bad@f0000000"], check=True)
             for prop, val in (("#address-cells", "2"), ("#size-cells", "2")):

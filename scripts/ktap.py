@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """Count KTAP version 1 results the way `make test` reports them.
 
 A case is a leaf result line: one with no subtest results of its own.

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """`make test`: every test hartslab has, one summary line at the end.
 
 1. DTBs for the discovery tests (scripts/make_dtbs.sh).
@@ -32,7 +32,8 @@ def say(msg):
 
 def run_logged(cmd, log, timeout, env=None):
     os.makedirs(os.path.dirname(log), exist_ok=True)
-try : p = subprocess.run(cmd, stdout=subprocess.PIPE,
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=timeout,
                            cwd=ROOT, env=env)
         out, status = p.stdout.decode("utf-8", "replace"), p.returncode
