@@ -332,6 +332,27 @@ static int add_hart(const void *fdt, int node, int ac, struct platform *p)
 	return 0;
 }
 
+/* The refusal names each cpu node's reason (the first four). */
+static int no_usable_hart(struct platform *p)
+{
+	char why[80];
+	unsigned int i;
+	int n = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < p->nr_harts && i < 4; i++)
+		n += snprintf(why + n, sizeof(why) - n, "%s%u: %s",
+			      i ? ", " : " (", p->harts[i].id,
+			      p->harts[i].skip_reason);
+	if (n)
+		snprintf(why + n, sizeof(why) - n, "%s)",
+			 p->nr_harts > 4 ? ", ..." : "");
+	return perr(p, -ENODEV,
+		    "no usable hart: %u cpu nodes, none enabled with an "
+		    "Sv39+ MMU%s",
+		    p->nr_harts, why);
+}
+
 /*
  * The boot hart must be among the usable ones: if the limit left it out,
  * it takes the place of the last usable hart before it in the list.
@@ -378,10 +399,7 @@ static int parse_cpus(const void *fdt, const struct platform_params *params,
 		return perr(p, -EINVAL, "corrupt /cpus: %s",
 			    fdt_strerror(node));
 	if (!p->nr_usable)
-		return perr(p, -ENODEV,
-			    "no usable hart: %u cpu nodes, none enabled with "
-			    "an Sv39+ MMU",
-			    p->nr_harts);
+		return no_usable_hart(p);
 	if (!p->timebase_freq)
 		return perr(p, -ENODEV, "no timebase-frequency in /cpus");
 	if (p->timebase_freq < PLATFORM_MIN_TIMEBASE)
@@ -504,8 +522,8 @@ static int parse_memory(const void *fdt, const struct platform_params *params,
 
 /* ---- step 4: reserved ranges ---- */
 
-static int add_resv(struct platform *p, uint64_t base, uint64_t size,
-		    bool nomap, const char *name)
+static int add_resv_from(struct platform *p, uint64_t base, uint64_t size,
+			 bool nomap, bool from_node, const char *name)
 {
 	struct platform_resv *r;
 	unsigned int i;
@@ -525,9 +543,16 @@ static int add_resv(struct platform *p, uint64_t base, uint64_t size,
 	r->base = base;
 	r->size = size;
 	r->nomap = nomap;
+	r->from_node = from_node;
 	copy_word(r->name, name, sizeof(r->name));
 	p->nr_resv++;
 	return 0;
+}
+
+static int add_resv(struct platform *p, uint64_t base, uint64_t size,
+		    bool nomap, const char *name)
+{
+	return add_resv_from(p, base, size, nomap, false, name);
 }
 
 static int add_resv_node(const void *fdt, int node, int ac, int sc,
@@ -560,8 +585,9 @@ static int add_resv_node(const void *fdt, int node, int ac, int sc,
 		return perr(p, -EINVAL, "bad reg in /reserved-memory/%s",
 			    fdt_get_name(fdt, node, NULL));
 	for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
-		err = add_resv(p, read_cells(reg, ac), read_cells(reg + ac, sc),
-			       nomap, name);
+		err = add_resv_from(p, read_cells(reg, ac),
+				    read_cells(reg + ac, sc), nomap, true,
+				    name);
 		if (err)
 			return err;
 	}
@@ -637,6 +663,54 @@ static bool in_ram(const struct platform *p, uint64_t base, uint64_t size)
 	return base >= end;
 }
 
+/*
+ * A /reserved-memory range that is not wholly in RAM describes something
+ * else too (a device's DMA window beside RAM, as on mpfs-sev-kit): Linux
+ * boots such trees, and so does this.  Its parts inside RAM stay
+ * reserved; the range is listed in resv_out for the report.  The other
+ * reserved ranges (memreserve, initrd, kernel, FDT) must be in RAM: the
+ * caller refused them already.  Bounded by the fixed arrays.
+ */
+static int clip_reserved_to_ram(struct platform *p)
+{
+	struct platform_resv all[PLATFORM_MAX_RESV];
+	unsigned int i, j, n = p->nr_resv;
+	int err;
+
+	memcpy(all, p->resv, sizeof(all[0]) * n);
+	p->nr_resv = 0;
+	for (i = 0; i < n; i++) {
+		const struct platform_resv *r = &all[i];
+		bool kept = false;
+
+		if (in_ram(p, r->base, r->size)) {
+			p->resv[p->nr_resv++] = *r; /* still sorted */
+			continue;
+		}
+		for (j = 0; j < p->nr_mem; j++) {
+			uint64_t mb = p->mem[j].base;
+			uint64_t me = mb + p->mem[j].size;
+			uint64_t b = r->base > mb ? r->base : mb;
+			uint64_t e =
+				r->base + r->size < me ? r->base + r->size : me;
+
+			if (b >= e)
+				continue;
+			err = add_resv_from(p, b, e - b, r->nomap, true,
+					    r->name);
+			if (err)
+				return err;
+			kept = true;
+		}
+		if (p->nr_resv_out < PLATFORM_MAX_DYN) {
+			p->resv_out[p->nr_resv_out] = *r;
+			p->resv_out[p->nr_resv_out].from_node = kept;
+			p->nr_resv_out++;
+		}
+	}
+	return 0;
+}
+
 static int parse_reserved(const void *fdt, int chosen,
 			  const struct platform_params *params,
 			  struct platform *p)
@@ -660,14 +734,14 @@ static int parse_reserved(const void *fdt, int chosen,
 		return err;
 	for (i = 0; i < p->nr_resv; i++) {
 		r = &p->resv[i];
-		if (!in_ram(p, r->base, r->size))
+		if (!in_ram(p, r->base, r->size) && !r->from_node)
 			return perr(
 				p, -ERANGE,
 				"reserved range %s 0x%llx+0x%llx outside RAM",
 				r->name, (unsigned long long)r->base,
 				(unsigned long long)r->size);
 	}
-	return 0;
+	return clip_reserved_to_ram(p);
 }
 
 /* ---- step 5: devices: console, exit device ---- */
@@ -1057,6 +1131,13 @@ void platform_report(const struct platform *p,
 		      (unsigned long long)p->mem[i].size, p->mem[i].node);
 	for (i = 0; i < p->nr_resv; i++)
 		report_resv(&p->resv[i], print);
+	for (i = 0; i < p->nr_resv_out; i++)
+		print("platform: reserved-outside-ram base=0x%llx size=0x%llx "
+		      "name=%s (%s)\n",
+		      (unsigned long long)p->resv_out[i].base,
+		      (unsigned long long)p->resv_out[i].size,
+		      p->resv_out[i].name,
+		      p->resv_out[i].from_node ? "clipped to RAM" : "ignored");
 	for (i = 0; i < p->nr_resv_dyn; i++)
 		print("platform: reserved-dynamic size=0x%llx nomap=%u name=%s "
 		      "(not placed)\n",

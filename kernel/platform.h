@@ -49,6 +49,7 @@ struct platform_resv {
 	phys_addr_t base;
 	phys_addr_t size;
 	bool nomap;
+	bool from_node; /* a /reserved-memory child (may lie outside RAM) */
 	char name[PLATFORM_NAME_LEN]; /* node name (without @unit), or
 				       * "kernel", "fdt", "memreserve", "initrd"
 				       */
@@ -103,6 +104,14 @@ struct platform {
 	/* /reserved-memory children with only a size: not placed, listed */
 	unsigned int nr_resv_dyn;
 	struct platform_resv resv_dyn[PLATFORM_MAX_DYN]; /* base 0 */
+	/*
+	 * /reserved-memory ranges not wholly in RAM, as the tree gave them
+	 * (windows for devices, e.g. mpfs-sev-kit's DMA pools): reported, and
+	 * only their parts inside RAM are in resv[].  from_node is true when
+	 * a part was kept (clipped), false when none was (ignored).
+	 */
+	unsigned int nr_resv_out;
+	struct platform_resv resv_out[PLATFORM_MAX_DYN];
 	unsigned int nr_nodes;	/* 1 + highest numa-node-id seen */
 	bool numa_distance_map; /* mem_node chosen by /distance-map */
 	const char *bootargs;	/* points into the FDT; "" when absent */
