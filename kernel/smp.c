@@ -462,6 +462,50 @@ int smp_start_at_boot_entry(unsigned int index, unsigned long arg)
 	return wait_online(h) ? 0 : -ETIMEDOUT;
 }
 
+uint32_t smp_parked_count(void)
+{
+	return atomic_load_explicit(&boot_parked_count, memory_order_acquire);
+}
+
+/*
+ * Start stopped hart @index at the boot entry with its join slot
+ * withdrawn, as spin-wait firmware would send a hart the kernel has not
+ * asked for: it must park itself (HSM stop).  Then start it the proper
+ * way.  Returns 0 when both happened, or -errno.
+ */
+int smp_start_unasked_then_join(unsigned int index, unsigned long arg)
+{
+	struct hart *h = hart_by_index(index);
+	unsigned long info_pa;
+	uint32_t parked;
+	uint64_t end;
+	int ret;
+
+	if (!h || hart_is_online(h))
+		return -EINVAL;
+	info_pa = atomic_load(&boot_join_slots[index].info_pa);
+	parked = smp_parked_count();
+	withdraw_join(index);
+	ret = sbi_hart_start(h->hartid, virt_to_phys(_start), arg);
+	if (!ret) {
+		/* It runs, finds no slot, counts itself, then HSM-stops. */
+		end = time_now() + time_us_to_ticks(HART_STOP_TIMEOUT_US);
+		while (smp_parked_count() == parked && time_now() < end)
+			cpu_relax();
+		ret = smp_parked_count() == parked ? -ETIMEDOUT
+						   : wait_stopped(h->hartid);
+	}
+	atomic_store_explicit(&boot_join_slots[index].info_pa, info_pa,
+			      memory_order_release);
+	if (ret)
+		return ret;
+	smp_report_parked();
+	ret = sbi_hart_start(h->hartid, virt_to_phys(secondary_entry), info_pa);
+	if (ret)
+		return ret;
+	return wait_online(h) ? 0 : -ETIMEDOUT;
+}
+
 uint32_t smp_boot_reentries(unsigned int index)
 {
 	if (index >= PLATFORM_MAX_HARTS)

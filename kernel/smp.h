@@ -49,6 +49,8 @@ void smp_report_parked(void);
 int smp_park_hart(unsigned int index);
 int smp_start_at_boot_entry(unsigned int index, unsigned long arg);
 uint32_t smp_boot_reentries(unsigned int index);
+int smp_start_unasked_then_join(unsigned int index, unsigned long arg);
+uint32_t smp_parked_count(void); /* harts parked in the boot entry */
 
 int smp_send_ipi(unsigned int index, unsigned long kinds);
 /* IPI_PING every other online hart; the number that answered in time. */

@@ -154,6 +154,38 @@ static void test_boot_entry_reentered(struct ktest *t)
 		   h->hartid, (unsigned long)boot_fdt_pa());
 }
 
+/*
+ * Spin-wait firmware's case: a hart enters the boot entry that the kernel
+ * has not asked for (its join slot is withdrawn).  It must park itself
+ * with HSM stop and be counted, and a proper start afterwards must bring
+ * it back.
+ */
+static void test_boot_entry_unasked_parks(struct ktest *t)
+{
+	unsigned int other = smp_other_online_hart();
+	struct hart *h = hart_by_index(other);
+	uint32_t parked, joins;
+
+	if (!sbi_get_info()->has_hsm) {
+		ktest_skip(t, "no SBI HSM");
+		return;
+	}
+	KT_ASSERT(t, h && other != this_hart()->index);
+	parked = smp_parked_count();
+	joins = smp_boot_reentries(other);
+	KT_ASSERT(t, smp_park_hart(other) == 0);
+	KT_ASSERT(t, smp_start_unasked_then_join(other, boot_fdt_pa()) == 0);
+	KT_EXPECT_EQ(t, smp_parked_count(), parked + 1);
+	KT_EXPECT_EQ(t, smp_boot_reentries(other), joins); /* not a join */
+	KT_EXPECT(t, atomic_load(&h->online));
+	KT_EXPECT_EQ(t, smp_online_count(), hart_count() - smp_failed_count());
+	KT_EXPECT_EQ(t, atomic_load(&boot_lottery), 1U);
+	atomic_store(&work_mask, 0);
+	KT_ASSERT(t, smp_run_on(other, mark_hart, NULL) == 0);
+	smp_wait(other);
+	KT_EXPECT_EQ(t, atomic_load(&work_mask), 1UL << other);
+}
+
 static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_boot_hart_registered),
 	KTEST_CASE(test_all_usable_harts_online),
@@ -162,5 +194,6 @@ static const struct ktest_case smp_cases[] = {
 	KTEST_CASE(test_timer_ticks_on_every_hart),
 	KTEST_CASE(test_run_on_self_refused),
 	KTEST_CASE_SMP(test_boot_entry_reentered, 2),
+	KTEST_CASE_SMP(test_boot_entry_unasked_parks, 2),
 };
 KTEST_SUITE(smp, smp_cases);
