@@ -144,6 +144,16 @@ else
 	bad empty_file "$tmp/empty.dtb" 1 "empty file"
 	bad no_such_file "$tmp/none.dtb" 2 "No such file"
 	bad directory "$tmp" 2 "directory"
+	# The board table (docs/porting.md carries a copy): one row for each
+	# of the 13 linux-source trees, six refused (the K210s), seven taken.
+	mkdir -p build/test-logs
+	PLATINFO=$tool bash scripts/board_table.sh "$dtb" >"$tmp/table"
+	rows=$(grep -c '^| [a-z0-9_-]* | \(accepted\|refused\)' "$tmp/table")
+	refused=$(grep -c '| refused (exit 1): no usable hart' "$tmp/table")
+	taken=$(grep -c '| accepted |' "$tmp/table")
+	cp "$tmp/table" build/test-logs/board-table.md
+	[ "$rows" = 13 ] && [ "$refused" = 6 ] && [ "$taken" = 7 ]
+	record board_table $? "rows=$rows refused=$refused accepted=$taken"
 	# Usage errors: exit 2, a usage line.
 	"$tool" >/dev/null 2>"$tmp/err"
 	rc=$?
