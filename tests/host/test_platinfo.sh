@@ -154,6 +154,12 @@ else
 	cp "$tmp/table" build/test-logs/board-table.md
 	[ "$rows" = 13 ] && [ "$refused" = 6 ] && [ "$taken" = 7 ]
 	record board_table $? "rows=$rows refused=$refused accepted=$taken"
+	# docs/porting.md's copy is the table the tests produce.
+	sed -n '/^| board tree |/,/^$/p' docs/porting.md | sed '/^$/d' \
+		>"$tmp/doc-table"
+	cmp -s "$tmp/doc-table" "$tmp/table"
+	record porting_doc_table $? "docs/porting.md's board table differs" \
+		"from scripts/board_table.sh's: copy build/test-logs/board-table.md"
 	# Usage errors: exit 2, a usage line.
 	"$tool" >/dev/null 2>"$tmp/err"
 	rc=$?
