@@ -6,7 +6,7 @@
 #ifndef HARTSLAB_KERNEL_CMDLINE_H
 #define HARTSLAB_KERNEL_CMDLINE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Keep a copy of @args; false when it had to be cut short. */
 bool cmdline_set(const char *args);

@@ -8,7 +8,7 @@
 #define HARTSLAB_KERNEL_HART_H
 
 #ifndef __ASSEMBLY__
-#include "kernel/types.h"
+#include "lib/types.h"
 #include <stdatomic.h>
 
 struct trap_fixup;

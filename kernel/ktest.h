@@ -21,7 +21,7 @@
 #ifndef HARTSLAB_KERNEL_KTEST_H
 #define HARTSLAB_KERNEL_KTEST_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct ktest {
 	const char *case_name;

@@ -14,7 +14,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/memblock.h"
 #include "kernel/panic.h"

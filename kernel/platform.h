@@ -11,7 +11,7 @@
 #ifndef HARTSLAB_KERNEL_PLATFORM_H
 #define HARTSLAB_KERNEL_PLATFORM_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define PLATFORM_MAX_HARTS 64
 #define PLATFORM_MAX_MEM   32

@@ -19,7 +19,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "mm/mm.h"
-#include "tests/kernel/stress.h"
+#include "kernel/stress.h"
 
 #define LINE_MAX	 80
 #define STRESS_DEFAULT_S 2

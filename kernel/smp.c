@@ -21,7 +21,7 @@
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
 #include "arch/riscv/trap.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/timer.h"

@@ -17,7 +17,7 @@
  * written by the allocating hart and checked by whichever hart frees it:
  * a mismatch names the hart, object, size, offset, expected and found byte.
  */
-#include "tests/kernel/stress.h"
+#include "kernel/stress.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

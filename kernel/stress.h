@@ -10,7 +10,7 @@
 #ifndef HARTSLAB_TESTS_KERNEL_STRESS_H
 #define HARTSLAB_TESTS_KERNEL_STRESS_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Deliberate faults that each check must catch (inject=<name>). */
 enum stress_inject {

@@ -3,7 +3,7 @@
 #ifndef HARTSLAB_KERNEL_TIMER_H
 #define HARTSLAB_KERNEL_TIMER_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define TIMER_HZ 100
 

@@ -16,7 +16,7 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/memblock.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"

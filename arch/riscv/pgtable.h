@@ -3,7 +3,7 @@
 #ifndef HARTSLAB_ARCH_RISCV_PGTABLE_H
 #define HARTSLAB_ARCH_RISCV_PGTABLE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 typedef uint64_t pte_t; /* a hardware format, as in Linux */
 
