@@ -9,6 +9,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
+#include "arch/riscv/sections.h"
 #include "arch/riscv/trap.h"
 #include "kernel/boot.h"
 #include "kernel/cmdline.h"
@@ -27,8 +28,6 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "sbi/sbi.h"
-
-extern char _kernel_start[], _kernel_end[];
 
 static struct platform platform;
 /*
@@ -213,6 +212,26 @@ static void hand_back_boot_ranges(void)
 	       (unsigned long long)boot_only.size);
 }
 
+static phys_addr_t table_page_from_memblock(void)
+{
+	return memblock_alloc(&boot_memblock, PAGE_SIZE, PAGE_SIZE);
+}
+
+/* The final page table over what memblock still calls memory. */
+static int setup_paging(void)
+{
+	const struct memblock_type *mt = &boot_memblock.memory;
+	struct phys_range ram[MEMBLOCK_MAX_REGIONS];
+	unsigned int i;
+
+	for (i = 0; i < mt->cnt; i++) {
+		ram[i].base = mt->regions[i].base;
+		ram[i].size = mt->regions[i].size;
+	}
+	mmu_set_page_source(table_page_from_memblock);
+	return paging_init(ram, mt->cnt, (unsigned long)boot_stack_guard);
+}
+
 static phys_addr_t table_page_from_buddy(void)
 {
 	void *p = alloc_pages(1, __GFP_ZERO);
@@ -241,6 +260,19 @@ static void setup_mm(phys_addr_t fdt_pa)
 	       rdinstret() - entry_instret, rdtime() - entry_time);
 }
 
+/* IPI_DRAIN: give back what this hart's mm caches hold. */
+static void drain_mm_on_ipi(void)
+{
+	mm_drain_this_hart(true);
+}
+
+/* What the trap code calls: it does not call up into the kernel itself. */
+static const struct trap_ops kernel_trap_ops = {
+	.ipi = smp_handle_ipi,
+	.timer = timer_handle_tick,
+	.stop_others = smp_stop_others,
+};
+
 static void report_sbi(void)
 {
 	const struct sbi_info *si = sbi_get_info();
@@ -260,6 +292,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	entry_instret = instret0;
 	entry_time = time0;
 	boot_hart_early(hartid);
+	trap_set_ops(&kernel_trap_ops);
 	trap_init();
 	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,
 	       (unsigned long long)fdt_pa);
@@ -268,7 +301,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 		boot_fail(3, "sbi", errno_name(ret));
 	parse_platform(fdt_pa);
 	setup_memblock();
-	ret = paging_init(&boot_memblock);
+	ret = setup_paging();
 	if (ret)
 		boot_fail(2, "paging", errno_name(ret));
 	if (power_init(&platform.exit_dev) || console_init(&platform.console))
@@ -282,6 +315,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	if (ret)
 		boot_fail(2, "smp", "the boot hart is not a usable hart");
 	setup_mm(fdt_pa);
+	smp_set_drain_handler(drain_mm_on_ipi);
 	watchdog_init();
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())

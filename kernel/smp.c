@@ -17,9 +17,12 @@
  */
 #include "kernel/smp.h"
 
+#include "kernel/hart_table.h"
+
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
+#include "arch/riscv/sections.h"
 #include "arch/riscv/trap.h"
 #include "lib/errno.h"
 #include "kernel/panic.h"
@@ -33,33 +36,10 @@
 
 #define HART_START_TIMEOUT_US 2000000
 
-extern char secondary_entry[];
-extern char boot_stack_bottom[], boot_emergency_top[];
-
 struct hart boot_hart; /* the boot hart's, reached through tp from entry */
 
-/* Set once before the hart starts; read by any hart (acquire). */
-static _Atomic(struct hart *) harts[PLATFORM_MAX_HARTS];
+/* Hardware ids of the usable harts, by index (the boot hart's only). */
 static uint32_t hart_ids[PLATFORM_MAX_HARTS];
-static unsigned int nr_harts;
-static unsigned int boot_index;
-
-unsigned int hart_count(void)
-{
-	return nr_harts;
-}
-
-struct hart *hart_by_index(unsigned int index)
-{
-	if (index >= nr_harts)
-		return NULL;
-	return atomic_load_explicit(&harts[index], memory_order_acquire);
-}
-
-unsigned int smp_boot_index(void)
-{
-	return boot_index;
-}
 
 void boot_hart_early(unsigned long hartid)
 {
@@ -97,33 +77,6 @@ int smp_init(const struct platform *p, uint32_t boot_hartid)
 	return 0;
 }
 
-unsigned int smp_online_count(void)
-{
-	unsigned int i, n = 0;
-
-	for (i = 0; i < nr_harts; i++) {
-		struct hart *h = hart_by_index(i);
-
-		if (h && atomic_load_explicit(&h->online, memory_order_acquire))
-			n++;
-	}
-	return n;
-}
-
-unsigned int smp_other_online_hart(void)
-{
-	unsigned int i, self = this_hart()->index;
-
-	for (i = 0; i < nr_harts; i++) {
-		struct hart *h = hart_by_index(i);
-
-		if (i != self && h &&
-		    atomic_load_explicit(&h->online, memory_order_acquire))
-			return i;
-	}
-	return self;
-}
-
 void smp_report(void)
 {
 	char ids[PLATFORM_MAX_HARTS * 11 + 1];
@@ -143,42 +96,6 @@ void smp_report(void)
 	       boot_hart.hartid, ids);
 }
 
-int smp_send_ipi(unsigned int index, unsigned long kinds)
-{
-	struct hart *h = hart_by_index(index);
-
-	if (!h)
-		return -EINVAL;
-	atomic_fetch_or_explicit(&h->ipi_pending, kinds, memory_order_release);
-	return sbi_send_ipi(1, h->hartid);
-}
-
-static void run_posted_work(struct hart *h)
-{
-	unsigned long posted =
-		atomic_load_explicit(&h->work_posted, memory_order_acquire);
-
-	if (posted == atomic_load_explicit(&h->work_done, memory_order_relaxed))
-		return;
-	irq_enable();
-	h->work_fn(h->work_arg);
-	atomic_store_explicit(&h->work_done, posted, memory_order_release);
-}
-
-void smp_handle_ipi(void)
-{
-	struct hart *h = this_hart();
-	unsigned long kinds = atomic_exchange_explicit(&h->ipi_pending, 0,
-						       memory_order_acquire);
-
-	if (kinds & IPI_STOP)
-		hart_halt();
-	if (kinds & IPI_DRAIN)
-		mm_drain_this_hart(true);
-	/* IPI_WORK only wakes the idle loop, which runs the job. */
-	atomic_fetch_add_explicit(&h->ipi_acks, 1, memory_order_release);
-}
-
 /*
  * The idle loop of a secondary hart.  Interrupts are off while it checks
  * for work, and wfi wakes on a pending interrupt even then, so an IPI that
@@ -190,7 +107,7 @@ static void __noreturn hart_idle(void)
 
 	for (;;) {
 		irq_disable();
-		run_posted_work(h);
+		smp_run_posted_work(h);
 		irq_disable();
 		if (atomic_load_explicit(&h->work_posted,
 					 memory_order_acquire) ==
@@ -217,49 +134,97 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 }
 
 /* The stack window: a guard page, then KSTACK_SIZE, per hart index. */
-static int map_hart_stack(struct hart *h)
+static unsigned long hart_stack_base(unsigned int index)
 {
-	unsigned long slot =
-		STACKS_BASE + h->index * (KSTACK_SIZE + 2 * PAGE_SIZE);
-	unsigned long base = slot + PAGE_SIZE;
+	return STACKS_BASE + index * (KSTACK_SIZE + 2 * PAGE_SIZE) + PAGE_SIZE;
+}
+
+/* Undo map_range() of a stack, page by page (some may not be mapped). */
+static void unmap_hart_stack(unsigned long base)
+{
+	unsigned long off;
+
+	for (off = 0; off < KSTACK_SIZE; off += PAGE_SIZE)
+		unmap_page(base + off);
+}
+
+/*
+ * Map @h's stack (its pages in @stack_pages) and give it an emergency
+ * page.  On failure nothing is
+ * left behind: both allocations are freed and no stack page stays mapped.
+ */
+static int map_hart_stack(struct hart *h, void **stack_pages)
+{
+	unsigned long base = hart_stack_base(h->index);
 	void *pages = alloc_pages(KSTACK_SIZE / PAGE_SIZE, GFP_KERNEL);
 	void *emergency = alloc_pages(1, GFP_KERNEL);
-	int ret;
+	int ret = -ENOMEM;
 
-	if (!pages || !emergency)
-		return -ENOMEM;
-	ret = map_range(base, virt_to_phys(pages), KSTACK_SIZE, PROT_RW);
-	if (ret)
+	if (pages && emergency)
+		ret = map_range(base, virt_to_phys(pages), KSTACK_SIZE,
+				PROT_RW);
+	if (ret) {
+		if (pages)
+			unmap_hart_stack(base);
+		free_pages(pages);
+		free_pages(emergency);
 		return ret;
+	}
 	h->stack_base = base;
 	h->stack_top = base + KSTACK_SIZE;
 	h->emergency_sp = (unsigned long)emergency + PAGE_SIZE;
+	*stack_pages = pages;
 	return 0;
 }
 
+/* The inverse of map_hart_stack(), for a hart that never ran. */
+static void unmap_hart_stack_of(struct hart *h, void *pages)
+{
+	unmap_hart_stack(h->stack_base);
+	free_pages(pages);
+	free_pages((void *)(h->emergency_sp - PAGE_SIZE));
+}
+
+/*
+ * Start hart @hartid as index @index.  Everything it takes (its struct
+ * hart, the boot info, the stack and its mapping, the emergency page) is
+ * given back when a step fails; after a successful SBI start the hart owns
+ * them.  The table entry is published only then, so no other hart can
+ * have seen a struct hart that is freed here.
+ */
 static int start_hart(unsigned int index, uint32_t hartid)
 {
 	struct hart_boot_info *info;
 	struct hart *h;
-	int ret;
+	void *stack_pages;
+	int ret = -ENOMEM;
 
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	info = kzalloc(sizeof(*info), GFP_KERNEL);
 	if (!h || !info)
-		return -ENOMEM;
+		goto out_free;
 	h->index = index;
 	h->hartid = hartid;
-	ret = map_hart_stack(h);
+	ret = map_hart_stack(h, &stack_pages);
 	if (ret)
-		return ret;
+		goto out_free;
 	info->satp = kernel_satp();
 	info->tp = (unsigned long)h;
 	info->sp = h->stack_top;
 	info->entry = (unsigned long)secondary_start;
-	atomic_store_explicit(&harts[index], h, memory_order_release);
 	ret = sbi_hart_start(hartid, virt_to_phys(secondary_entry),
 			     virt_to_phys(info));
+	if (ret) {
+		unmap_hart_stack_of(h, stack_pages);
+		goto out_free;
+	}
+	atomic_store_explicit(&harts[index], h, memory_order_release);
 	/* info is read by the new hart with the MMU off: keep it. */
+	return 0;
+
+out_free:
+	kfree(info);
+	kfree(h);
 	return ret;
 }
 
@@ -300,103 +265,4 @@ int smp_boot_secondaries(void)
 		}
 	}
 	return failed ? -ETIMEDOUT : 0;
-}
-
-static bool hart_is_online(const struct hart *h)
-{
-	return h && atomic_load_explicit(&h->online, memory_order_acquire);
-}
-
-/* Send @kinds to every other online hart; wait for each to acknowledge. */
-static unsigned int signal_others(unsigned long kinds, uint64_t timeout_us)
-{
-	unsigned long acks[PLATFORM_MAX_HARTS];
-	unsigned int i, answered = 0, self = this_hart()->index;
-	uint64_t end;
-
-	for (i = 0; i < nr_harts; i++) {
-		struct hart *h = hart_by_index(i);
-
-		if (i == self || !hart_is_online(h))
-			continue;
-		acks[i] = atomic_load_explicit(&h->ipi_acks,
-					       memory_order_acquire);
-		if (smp_send_ipi(i, kinds))
-			printk("smp: IPI to hart %u failed\n", h->hartid);
-	}
-	end = time_now() + time_us_to_ticks(timeout_us);
-	for (i = 0; i < nr_harts; i++) {
-		struct hart *h = hart_by_index(i);
-
-		if (i == self || !hart_is_online(h))
-			continue;
-		while (atomic_load_explicit(&h->ipi_acks,
-					    memory_order_acquire) == acks[i] &&
-		       time_now() < end)
-			cpu_relax();
-		if (atomic_load(&h->ipi_acks) != acks[i])
-			answered++;
-	}
-	return answered;
-}
-
-unsigned int smp_ping_others(uint64_t timeout_us)
-{
-	return signal_others(IPI_PING, timeout_us);
-}
-
-void smp_drain_others(uint64_t timeout_us)
-{
-	signal_others(IPI_DRAIN, timeout_us);
-}
-
-void smp_stop_others(void)
-{
-	unsigned int i, self = this_hart()->index;
-
-	for (i = 0; i < nr_harts; i++)
-		if (i != self && hart_is_online(hart_by_index(i)))
-			smp_send_ipi(i, IPI_STOP);
-}
-
-int smp_run_on(unsigned int index, void (*fn)(void *), void *arg)
-{
-	struct hart *h = hart_by_index(index);
-	unsigned long posted;
-
-	if (!hart_is_online(h) || index == this_hart()->index)
-		return -EINVAL;
-	posted = atomic_load_explicit(&h->work_posted, memory_order_relaxed);
-	if (posted != atomic_load_explicit(&h->work_done, memory_order_acquire))
-		return -EBUSY;
-	h->work_fn = fn;
-	h->work_arg = arg;
-	atomic_store_explicit(&h->work_posted, posted + 1,
-			      memory_order_release);
-	return smp_send_ipi(index, IPI_WORK);
-}
-
-void smp_wait(unsigned int index)
-{
-	struct hart *h = hart_by_index(index);
-
-	if (!h)
-		return;
-	while (atomic_load_explicit(&h->work_done, memory_order_acquire) !=
-	       atomic_load_explicit(&h->work_posted, memory_order_relaxed))
-		cpu_relax();
-}
-
-void smp_run_on_all(void (*fn)(void *), void *arg)
-{
-	unsigned int i, self = this_hart()->index;
-	bool started[PLATFORM_MAX_HARTS] = { false };
-
-	for (i = 0; i < nr_harts; i++)
-		if (i != self && hart_is_online(hart_by_index(i)))
-			started[i] = smp_run_on(i, fn, arg) == 0;
-	fn(arg);
-	for (i = 0; i < nr_harts; i++)
-		if (started[i])
-			smp_wait(i);
 }
