@@ -79,9 +79,9 @@ class Verdicts:
 
     def check(self, case, ok, why=""):
         if ok:
-            self.counts.passed += 1
+            self.counts.ok("%s.%s" % (self.name, case))
         else:
-            self.counts.fail("%s.%s" % (self.name, case))
+            self.counts.fail("%s.%s" % (self.name, case), why or "failed")
             self.notes.append("%s: %s %s" % (self.name, case, why))
 
 
