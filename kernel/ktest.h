@@ -4,7 +4,9 @@
  *
  * A suite is a named array of cases, registered at build time with
  * KTEST_SUITE() into the .ktest_suites section.  The command line selects
- * what runs: "test=all" or "test=mm,smp".  Output, as KUnit prints it:
+ * what runs: "test=all", "test=mm,smp" or one case, "test=mm.test_lowmem"
+ * (docs/cmdline.md).  A name that selects nothing, an empty selection or
+ * a command-line warning fails the run.  Output, as KUnit prints it:
  *
  *	KTAP version 1
  *	1..2

@@ -308,6 +308,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 		boot_fail(2, "mmio", "cannot map the console or exit device");
 	if (!cmdline_set(platform.bootargs))
 		printk("boot: command line too long, cut short\n");
+	cmdline_check();
 	timer_set_frequency(platform.timebase_freq);
 	report_sbi();
 	platform_report(&platform, printk);

@@ -37,7 +37,7 @@ ifeq ($(DEBUG),1)
 HCFLAGS += -DMM_DEBUG=1
 endif
 HLIB_SRCS := $(sort $(wildcard mm/*.c mm/host/*.c)) kernel/platform.c \
-	kernel/memblock.c lib/errno.c
+	kernel/memblock.c lib/errno.c lib/kstrtox.c
 HTEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
 HTSAN_SRCS := $(sort $(wildcard tests/host/tsan_*.c))
 HHELP_SRCS := $(filter-out $(HTEST_SRCS) $(HTSAN_SRCS), \

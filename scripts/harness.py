@@ -66,6 +66,22 @@ FAILURES = [
     ("crash-stack", "crash=stack", 1,
      [r"kernel stack overflow",
       r"panic: hart \d+: fatal store page fault at 0x[0-9a-f]+"]),
+    # The checked command line (docs/cmdline.md).
+    ("cmdline-bad-values",
+     "test=smp,nosuch,mm.nocase frobnicate=1 seconds=99999999999999999999",
+     1, [r"cmdline: warning: unknown key 'frobnicate'",
+         r"cmdline: warning: seconds=99999999999999999999: out of range",
+         r"ktest: no suite named 'nosuch'",
+         r"ktest: the suites: .*\bmm\b.*\bstress\b",
+         r"ktest: suite 'mm' has no case 'nocase'",
+         r"ktest: the command line has 2 problem"]),
+    ("cmdline-empty-test", "test=", 1,
+     [r"ktest: test= selects nothing"]),
+    ("cmdline-one-case", "test=smp.test_run_on_self_refused", 0,
+     [r"^\s+1\.\.1\s*$", r"^\s+ok 1 test_run_on_self_refused",
+      r"^ok 1 smp"]),
+    ("cmdline-all-anywhere", "test=all,smp,all seconds=1", 0,
+     [r"^1\.\.4\s*$", r"^ok 4 stress"]),
 ]
 
 
