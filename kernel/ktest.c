@@ -32,11 +32,17 @@ bool ktest_requested(void)
 	return selection(buf, sizeof(buf)) != NULL;
 }
 
+/* The case running now (one at a time, on the boot hart). */
+static struct ktest *current;
+
 void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
 		...)
 {
 	char msg[160];
 	va_list ap;
+
+	if (!t)
+		t = current;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -47,6 +53,8 @@ void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
 
 void ktest_skip(struct ktest *t, const char *reason)
 {
+	if (!t)
+		t = current;
 	t->skip_reason = reason;
 }
 
@@ -117,7 +125,9 @@ static bool run_case(const struct ktest_case *c, unsigned int nr)
 			 c->min_harts, smp_online_count());
 		t.skip_reason = reason;
 	} else {
+		current = &t;
 		c->run(&t);
+		current = NULL;
 	}
 	if (t.failed)
 		printk("    not ok %u %s\n", nr, c->name);

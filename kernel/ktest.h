@@ -64,37 +64,12 @@ struct ktest_suite {
 #define KTEST_SUITE_EXPLICIT(ident, cases_array) \
 	KTEST_SUITE_FLAGS(ident, cases_array, true)
 
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
-		...) __printf(4, 5);
-void ktest_skip(struct ktest *t, const char *reason);
-/* A "    # ..." diagnostic line inside the current suite. */
-void ktest_diag(const char *fmt, ...) __printf(1, 2);
-
-#define KT_EXPECT(t, cond)                                               \
-	do {                                                             \
-		if (!(cond))                                             \
-			ktest_fail(t, __FILE__, __LINE__, "expected %s", \
-				   #cond);                               \
-	} while (0)
-
-#define KT_EXPECT_EQ(t, a, b)                                                  \
-	do {                                                                   \
-		unsigned long long _a = (unsigned long long)(a);               \
-		unsigned long long _b = (unsigned long long)(b);               \
-		if (_a != _b)                                                  \
-			ktest_fail(t, __FILE__, __LINE__,                      \
-				   "expected %s == %s (0x%llx != 0x%llx)", #a, \
-				   #b, _a, _b);                                \
-	} while (0)
-
-#define KT_ASSERT(t, cond)                                                \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s", \
-				   #cond);                                \
-			return;                                           \
-		}                                                         \
-	} while (0)
+/*
+ * KT_EXPECT(t, cond), KT_EXPECT_EQ(t, a, b), KT_ASSERT(t, cond) (the
+ * context may be left out), ktest_fail(), ktest_skip(), ktest_diag(): the
+ * API the host tests share (lib/ktap_expect.h).
+ */
+#include "lib/ktap_expect.h"
 
 /* Does the command line ask for tests? */
 bool ktest_requested(void);

@@ -29,6 +29,8 @@
 #include "mm/mm.h"
 #include "sbi/sbi.h"
 
+#include "build/generated/version.h" /* HARTSLAB_VERSION: git describe */
+
 static struct platform platform;
 /*
  * The FDT's 2 MiB window is needed only while booting: it stays out of the
@@ -296,6 +298,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	trap_init();
 	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,
 	       (unsigned long long)fdt_pa);
+	printk("hartslab: version %s\n", HARTSLAB_VERSION);
 	ret = sbi_init();
 	if (ret)
 		boot_fail(3, "sbi", errno_name(ret));

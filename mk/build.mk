@@ -88,6 +88,18 @@ $(B)/kobj/libfdt/%.c.o: $(LIBFDT_DIR)/%.c $(FLAGS_STAMP)
 	@echo "  KCC     libfdt/$*.c"
 	@$(KCC) $(KCFLAGS) -w -c $< -o $@
 
+# The version in the boot banner: `git describe`, written to a header only
+# when it changes, so that only kernel/main.c is rebuilt for a new commit.
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || \
+	echo unknown)
+$(B)/generated/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define HARTSLAB_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(B)/kobj/kernel/main.c.o: $(B)/generated/version.h
+.PHONY: FORCE
+FORCE:
+
 $(B)/kernel.elf: $(KOBJS) kernel.ld
 	@echo "  KLD     $@"
 	@$(KCC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) -lgcc -o $@
