@@ -13,6 +13,7 @@
 #   tests/host/test_kernel_layers.sh    (from the repository root, after
 #                                        the kernel is built)
 #   NM=... KOBJ=...                     another nm, another object tree
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
