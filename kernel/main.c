@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The boot sequence, on the hart that won OpenSBI's lottery (DESIGN.md 3):
+ * The boot sequence, on the hart that won OpenSBI's lottery:
  * platform from the FDT, memblock, the final page table, console, memory
  * manager, the other harts, then what the command line asks for.
  */
