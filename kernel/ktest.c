@@ -173,7 +173,8 @@ static void list_suites(void)
 	int n = 0;
 
 	line[0] = '\0';
-	for (s = __ktest_suites_start; s < __ktest_suites_end; s++)
+	for (s = __ktest_suites_start;
+	     s < __ktest_suites_end && n < (int)sizeof(line); s++)
 		n += snprintf(line + n, sizeof(line) - n, " %s%s", s->name,
 			      s->explicit_only ? " (only when named)" : "");
 	printk("ktest: the suites:%s; 'all' runs all but those only run "

@@ -89,14 +89,14 @@ SCRIPT += [("history_16_deep", ESC_UP * 16, [r"unknown command 'h1'"], 10,
 
 
 class Console:
-    def __init__(self, cmd):
+    def __init__(self, cmd: List[str]) -> None:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.buf = ""
         self.pos = 0  # start of the part not yet consumed
 
-    def read_until(self, text, timeout):
+    def read_until(self, text: str, timeout: float) -> Optional[str]:
         end = time.monotonic() + timeout
         while True:
             i = self.buf.find(text, self.pos)
@@ -122,7 +122,7 @@ class Console:
         self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
 
-    def wait_exit(self, timeout):
+    def wait_exit(self, timeout: float) -> Optional[int]:
         try:
             out, _ = self.proc.communicate(timeout=timeout)
             self.buf += out.decode("utf-8", "replace").replace("\r", "")
@@ -132,7 +132,7 @@ class Console:
             self.proc.communicate()
             return None
 
-    def kill(self):
+    def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
