@@ -1,19 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * SMP bring-up and inter-hart communication.
+ * SMP bring-up: number the usable harts, start the others with SBI HSM,
+ * give each its stack, and their idle loop.  The hart table's readers and
+ * the inter-hart calls (IPIs, smp_run_on) are in kernel/hart.c, which
+ * states who writes what and the memory ordering of each field.
  *
- * Ownership: the hart table (harts[], nr_harts) is written only by the boot
- * hart before any other hart starts, then read-only.  Each struct hart is
- * written by its own hart, except the atomics:
- *   ipi_pending  any hart sets bits (fetch_or, release), the owner takes them
- *                all (exchange, acquire) in its IPI handler;
- *   ipi_acks     the owner increments (release) after handling, senders
- *                read it (acquire) to wait;
- *   work_*       one poster at a time (the caller of smp_run_on): it writes
- *                work_fn/work_arg, then work_posted (release); the owner
- *                reads work_posted (acquire), runs the job, stores work_done
- *                (release); the poster waits for work_done (acquire).
- * IPIs are sent with the SBI IPI extension to one hart id at a time.
+ * Ownership: the hart table (harts[], nr_harts, boot_index) is written only
+ * here, by the boot hart: harts[i] once hart i was started (release), the
+ * rest before any other hart starts.  A hart's struct hart, its stack and
+ * its boot info come from mm; a start that fails part-way gives them all
+ * back before the table could name the hart.
  */
 #include "kernel/smp.h"
 
