@@ -13,9 +13,9 @@
 #include "kernel/platform.h"
 
 /*
- * Written by the boot hart only: harts[] before the hart it names starts
- * (release store, read with acquire), nr_harts and boot_index before any
- * other hart starts.
+ * Written by the boot hart only: harts[i] once hart i was started (release
+ * store, read with acquire; NULL until then and for a hart that failed to
+ * start), nr_harts and boot_index before any other hart starts.
  */
 extern _Atomic(struct hart *) harts[PLATFORM_MAX_HARTS];
 extern unsigned int nr_harts;
