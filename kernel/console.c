@@ -9,7 +9,7 @@
 #include <stdatomic.h>
 
 #include "arch/riscv/pgtable.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "sbi/sbi.h"
 
 /* ns16550a registers (index, scaled by reg-shift) and status bits. */

@@ -12,7 +12,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/hart.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"

@@ -24,7 +24,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #ifdef HARTSLAB_KERNEL
 #include "kernel/printk.h" /* the kernel's vsnprintf */
 #else

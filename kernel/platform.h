@@ -11,7 +11,7 @@
 #ifndef HARTSLAB_KERNEL_PLATFORM_H
 #define HARTSLAB_KERNEL_PLATFORM_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define PLATFORM_MAX_HARTS    64      /* usable harts; the rest: reason=limit */
 #define PLATFORM_MAX_CPUS     512     /* cpu nodes read (QEMU virt's maximum) */

@@ -7,7 +7,7 @@
  */
 #include "sbi/sbi.h"
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 
 #define SBI_SUCCESS		  0
 #define SBI_ERR_FAILED		  -1

@@ -6,7 +6,7 @@
 #ifndef HARTSLAB_SBI_SBI_H
 #define HARTSLAB_SBI_SBI_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define SBI_EXT_BASE   0x10
 #define SBI_EXT_TIME   0x54494D45

@@ -9,6 +9,7 @@
 #
 # Idempotent: a blob newer than its inputs is left alone.  Quiet unless it
 # builds something.  Usage: scripts/make_dtbs.sh [OUTDIR]
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

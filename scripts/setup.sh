@@ -7,6 +7,7 @@
 #
 # Idempotent and quiet when there is nothing to do (a second run takes well
 # under a second).  When it does install, it says what.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -17,7 +17,7 @@
 
 #include <libfdt.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/platform.h"
 #include "tests/host/ktap_host.h"
 

@@ -5,6 +5,7 @@
 #
 #   tests/host/test_platinfo.sh        (from the repository root)
 #   PLATINFO=... HARTSLAB_DTB_DIR=...  override the tool and the DTB dir
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
