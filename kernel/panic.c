@@ -14,6 +14,7 @@
 #include "arch/riscv/pgtable.h"
 #include "lib/errno.h"
 #include "kernel/hart.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "sbi/sbi.h"
@@ -53,4 +54,9 @@ void panic(const char *fmt, ...)
 	printk("\n");
 	smp_stop_others();
 	machine_exit(1);
+}
+
+void machine_exit(int code)
+{
+	power_off(code);
 }

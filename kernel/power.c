@@ -79,7 +79,7 @@ static void grace(void)
 		cpu_relax();
 }
 
-void machine_exit(int code)
+void power_off(int code)
 {
 	int ret;
 
