@@ -6,6 +6,7 @@
 # build/test-logs/board-table.md; docs/porting.md carries a copy.
 #
 #   scripts/board_table.sh [DTB_DIR]      (PLATINFO=... for another tool)
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
