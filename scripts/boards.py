@@ -16,6 +16,7 @@ its own:  python3 scripts/boards.py [--only NAME ...] [--list]
                   the SBI console reaches the shell (spike-console)
   numa-memoryless a NUMA node with harts but no memory
   claimed-harts   a tree naming harts QEMU does not have
+  timebase-low    timebase-frequency = <1>: a clear error, exit status 2
   hart-limit      -smp 66: the first 64 usable harts boot
   numa-race       the two-node layout booted several times under host CPU
                   load (two busy loops), each boot must happen once
@@ -355,6 +356,24 @@ def case_claimed_harts():
     return v, run, msg.group(0) if msg else ""
 
 
+def case_timebase_low():
+    """timebase-frequency = <1>: a clear boot error, non-zero exit."""
+    name = "timebase-low"
+    os.makedirs(WORK, exist_ok=True)
+    dtb = os.path.join(WORK, "timebase-low.dtb")
+    dump_dtb(dtb, "virt", 2, "256M")
+    fdtput("-t", "x", dtb, "/cpus", "timebase-frequency", "1")
+    run = run_until(qemu.qemu_command(2, "256M", append="test=smp",
+                                      dtb=dtb), 60, name)
+    v = harness.Verdicts(name)
+    v.check("nonzero_exit", run.status not in (0, None),
+            "status %s" % run.status)
+    msg = re.search(r"^boot: error: platform: timebase-frequency 1 Hz too "
+                    r"low.*$", run.output, re.M)
+    v.check("clear_message", msg, "no timebase error line")
+    return v, run, msg.group(0) if msg else ""
+
+
 def case_hart_limit():
     name = "hart-limit"
     # 66 TCG harts on a small host are slow: boot, count, stop (the suites
@@ -424,6 +443,7 @@ CASES = [
     ("spike-console", case_spike_console),
     ("numa-memoryless", case_numa_memoryless),
     ("claimed-harts", case_claimed_harts),
+    ("timebase-low", case_timebase_low),
     ("hart-limit", case_hart_limit),
     ("numa-race", case_numa_race),
 ]
