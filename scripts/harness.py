@@ -318,7 +318,7 @@ def run_matrix(matrix: Sequence[Tuple[int, str, Optional[int]]], args: str,
     return total
 
 
-def run_boards(echo=print):
+def run_boards(echo: Callable[[str], None] = print) -> ktap.Counts:
     """The board-style boots and other QEMU machines (scripts/boards.py)."""
     import boards  # noqa: E402  (boards imports this module)
     return boards.run_boards(echo=echo)
