@@ -250,7 +250,7 @@ def case_spike_panic():
 
 
 def case_spike_console():
-    """The SBI console's input on spike (HTIF), typed a byte every 20 ms.
+    """The SBI console's input on spike (HTIF), typed a byte at a time.
     QEMU's HTIF model keeps one received byte and overwrites it (bytes of
     one host write arrive together: only the last survives), so no guest
     can take a paste at once; what the kernel does is drain the firmware's
@@ -278,15 +278,24 @@ def case_spike_console():
     deadline = time.monotonic() + 60
     while b"hartslab> " not in buf and time.monotonic() < deadline:
         pump(0.2)
-    # A byte every 20 ms: QEMU's HTIF keeps only the last byte of a burst.
+    # One byte at a time, the next only once the shell has echoed this
+    # one (a line: once the next prompt is out), so no two bytes ever wait
+    # in QEMU's HTIF at once, however slow the host is.
     for line in ("help\r", "harts\r", "poweroff\r"):
         for ch in line:
+            seen, prompts = len(buf), buf.count(b"hartslab> ")
             try:
                 proc.stdin.write(ch.encode())
                 proc.stdin.flush()
             except OSError:
                 break
-            pump(0.02)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and proc.poll() is None:
+                if ch != "\r" and len(buf) > seen:
+                    break
+                if ch == "\r" and buf.count(b"hartslab> ") > prompts:
+                    break
+                pump(0.01)
     try:
         status = proc.wait(timeout=30)
     except subprocess.TimeoutExpired:
