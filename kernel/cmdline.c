@@ -71,20 +71,20 @@ static const struct cmdline_key *find_key(const char *name, size_t len)
 	return NULL;
 }
 
-/* Is @v (NUL-terminated) one of the '|'-separated @words? */
-static bool word_in(const char *words, const char *v)
+/* Is @item one of the @sep-separated words of @list? */
+static bool list_has(const char *list, char sep, const char *item)
 {
-	size_t n = strlen(v);
+	size_t n = strlen(item);
 
-	while (*words) {
-		const char *end = strchr(words, '|');
-		size_t len = end ? (size_t)(end - words) : strlen(words);
+	while (*list) {
+		const char *end = strchr(list, sep);
+		size_t len = end ? (size_t)(end - list) : strlen(list);
 
-		if (len == n && !strncmp(words, v, n))
+		if (len == n && !strncmp(list, item, n))
 			return true;
 		if (!end)
 			break;
-		words = end + 1;
+		list = end + 1;
 	}
 	return false;
 }
@@ -107,7 +107,7 @@ static bool value_ok(const struct cmdline_key *k, const char *v,
 			return true;
 		return false;
 	case KEY_WORD:
-		if (word_in(k->words, v))
+		if (list_has(k->words, '|', v))
 			return true;
 		*why = "not one of its values";
 		return false;
@@ -248,17 +248,5 @@ unsigned long cmdline_get_ulong(const char *key, unsigned long def)
 
 bool list_contains(const char *list, const char *item)
 {
-	size_t n = strlen(item);
-
-	while (*list) {
-		const char *end = strchr(list, ',');
-		size_t len = end ? (size_t)(end - list) : strlen(list);
-
-		if (len == n && !strncmp(list, item, n))
-			return true;
-		if (!end)
-			break;
-		list = end + 1;
-	}
-	return false;
+	return list_has(list, ',', item);
 }
