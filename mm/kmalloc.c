@@ -1,33 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * The kmalloc family: routes each request to the hart's slabs (1..2048
- * bytes) or to buddy pages, and kfree() back by looking the address up.
+ * The public API (mm/kmalloc.h, mm/page.h), the top layer of mm/: routes
+ * each request to the hart's slabs (1..2048 bytes) or to buddy pages, and
+ * kfree() back by looking the address up.
  *
  * Owns no state.  The fast paths (kmalloc of a slab class, kfree of an
- * object of this hart's slab) are leaf functions without a stack frame:
- * a table load for the class, the hart's slot through the port's per-hart
- * pointer, a pop or push with interrupts masked, and a tail call to an
- * out-of-line slow path for everything else.  No atomic instruction and
- * no lock on them.
+ * object of this hart's slab, alloc_pages/free_pages of 1, 2, 4 or 8
+ * pages through the block cache) are leaf functions without a stack frame:
+ * the hart's slot through the port's per-hart pointer, a pop or push with
+ * interrupts masked, and a tail call to mm.c's slow paths for everything
+ * else.  No atomic instruction and no lock on them.
  */
 #include "mm/kmalloc.h"
 
 #include <string.h>
 
-#include "mm/buddy.h"
-#include "mm/core.h"
-#include "mm/section.h"
-#include "mm/slab.h"
-
-static void *__attribute__((noinline))
-kmalloc_slow(size_t size, unsigned int flags)
-{
-	if (size <= SLAB_MAX_SIZE && (!(flags & __GFP_LOWMEM) || mm_all_lowmem))
-		return slab_alloc_slow(size, flags);
-	if (size > ((size_t)PAGE_SIZE << MM_MAX_ORDER))
-		return NULL;
-	return alloc_pages((size + PAGE_SIZE - 1) >> PAGE_SHIFT, flags);
-}
+#include "mm/hart.h"
 
 void *__mm_fast kmalloc(size_t size, unsigned int flags)
 {
@@ -38,7 +26,7 @@ void *__mm_fast kmalloc(size_t size, unsigned int flags)
 	 * class of the stand-in slot a hart has before mm_hart_init().
 	 */
 	if (likely(size < SLAB_IDX_SIZE && !flags)) {
-		struct mm_class *c = &h->cls[h->cls_idx[size]];
+		struct mm_class *c = &h->slab.cls[h->slab.cls_idx[size]];
 		unsigned long irq = port_irq_save();
 		void *p = slab_alloc_fast(c);
 
@@ -46,7 +34,7 @@ void *__mm_fast kmalloc(size_t size, unsigned int flags)
 		if (likely(p))
 			return p;
 	}
-	return kmalloc_slow(size, flags);
+	return mm_kmalloc_slow(size, flags);
 }
 
 void *kzalloc(size_t size, unsigned int flags)
@@ -68,22 +56,6 @@ void *kcalloc(size_t n, size_t size, unsigned int flags)
 	return kmalloc_array(n, size, flags | __GFP_ZERO);
 }
 
-static void kfree_pages(const void *p, struct page_meta *pm)
-{
-	uintptr_t va = (uintptr_t)p;
-
-	if (unlikely(!pm || pm_state(pm) != PM_ALLOC ||
-		     (va & (PAGE_SIZE - 1)))) {
-		buddy_report_bad_free("kfree", p, pm);
-		return;
-	}
-	/* One page: free_pages' fast path; else run cache or buddy. */
-	if (pm->nr_pages == 1)
-		free_pages((void *)p);
-	else
-		buddy_free_checked(pm, (void *)p);
-}
-
 /*
  * Everything kfree() does, for addresses its fast path did not take: the
  * full validation through the section table and page_meta, then the slab
@@ -101,7 +73,7 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
 		slab_free_slow(slab_of(va), va);
 		return;
 	}
-	kfree_pages(p, pm);
+	mm_free_pages_slow((void *)p, "kfree");
 }
 
 /*
@@ -149,8 +121,9 @@ void __mm_fast kfree(const void *p)
 	struct slab *s = slab_of(va);
 	struct mm_hart *h = mm_hart_fast();
 
-	if (likely((uintptr_t)s - (uintptr_t)h < mm_stat_read(&h->fast_span) &&
-		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab_tag) &&
+	if (likely((uintptr_t)s - (uintptr_t)h <
+			   mm_stat_read(&h->slab.fast_span) &&
+		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab.slab_tag) &&
 		   slab_free_fast(s, va)))
 		return;
 	kfree_generic(p);
@@ -159,15 +132,15 @@ void __mm_fast kfree(const void *p)
 size_t ksize(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
-	struct mm_section *sec;
 	struct page_meta *pm;
 
 	if (!p)
 		return 0;
-	pm = section_meta(va, &sec);
+	pm = section_meta_only(va);
 	if (pm && pm_state(pm) == PM_SLAB)
 		return slab_ksize(slab_of(va), va);
-	return buddy_run_pages(p) << PAGE_SHIFT;
+	pm = buddy_check_run(p, "ksize");
+	return pm ? (size_t)pm->nr_pages << PAGE_SHIFT : 0;
 }
 
 void *krealloc(const void *p, size_t new_size, unsigned int flags)
@@ -198,4 +171,71 @@ void *krealloc(const void *p, size_t new_size, unsigned int flags)
 		memset((char *)n + old, 0, new_size - old);
 	kfree(p);
 	return n;
+}
+
+/* ---- pages ---- */
+
+void *alloc_pages_order(unsigned int order, unsigned int flags)
+{
+	if (order > MM_MAX_ORDER)
+		return NULL;
+	return alloc_pages(1UL << order, flags);
+}
+
+/*
+ * 1, 2, 4 or 8 pages with no flags pop the hart's block cache: a cached
+ * block is PM_PCP with its order and nr_pages already set, so it becomes
+ * an allocated run by its state alone (PM_PCP -> PM_ALLOC never passes
+ * PM_FREE: no section lock, mm/section.h).  (n >> 1) - (n >> 3) is the
+ * order of n in {1, 2, 4, 8} without a bit scan.  On the stand-in slot a
+ * hart has before mm_hart_init() the cache is empty, so it misses.
+ */
+void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
+{
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(!flags && nr_pages - 1 < 8 &&
+		   !(nr_pages & (nr_pages - 1)))) {
+		unsigned int o = (nr_pages >> 1) - (nr_pages >> 3);
+		unsigned long irq = port_irq_save();
+		void *p = buddy_cache_pop(&h->pages, o);
+
+		port_irq_restore(irq);
+		if (likely(p))
+			return p;
+	}
+	return mm_alloc_pages_slow(nr_pages, flags);
+}
+
+/*
+ * free_pages() of a whole block of 1, 2, 4 or 8 pages of the section
+ * holding this hart's slot, while that order of the cache is below its
+ * high mark, pushes it on the cache.  The block is accepted only when it
+ * is page aligned, inside that section, and its page_meta says PM_ALLOC,
+ * order o <= 3, nr_pages 2^o (buddy_whole_block): exactly what the slow
+ * path would also push.  Anything else (a non-head page, a tail of a run,
+ * a slab page, a page already free or cached, the section prefix, an
+ * address in no section or in another one, NULL) goes to the slow path,
+ * which checks and reports.  Pages have no owner hart: any hart may cache
+ * any block.  PM_ALLOC -> PM_PCP never passes PM_FREE: no lock.
+ */
+void __mm_fast free_pages(void *addr)
+{
+	struct mm_hart *h = mm_hart_fast();
+	struct page_meta *pm = buddy_cache_meta(&h->pages, (uintptr_t)addr);
+
+	if (likely(pm)) {
+		int o = buddy_whole_block(pm);
+
+		if (likely(o >= 0)) {
+			unsigned long irq = port_irq_save();
+			bool done =
+				buddy_cache_push_fast(&h->pages, pm, addr, o);
+
+			port_irq_restore(irq);
+			if (likely(done))
+				return;
+		}
+	}
+	mm_free_pages_slow(addr, "free_pages");
 }

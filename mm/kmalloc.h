@@ -21,19 +21,14 @@
  * and p is left alone.  With __GFP_ZERO, bytes past the old ksize(p) up to
  * n are zeroed.
  *
- * Pages: alloc_pages(n) gives exactly n pages (the unused tail of the
- * power-of-two block is given back; n == 1 goes through the hart's batch);
- * alloc_pages_order(o) gives 2^o pages aligned to their size; free_pages()
- * needs no size.  Both are free-able with either free_pages() or kfree().
+ * Pages and the GFP flags: mm/page.h.
  */
 #ifndef HARTSLAB_MM_KMALLOC_H
 #define HARTSLAB_MM_KMALLOC_H
 
 #include <stddef.h>
 
-#define GFP_KERNEL   0u
-#define __GFP_ZERO   0x1u
-#define __GFP_LOWMEM 0x2u /* physical address below 4 GiB */
+#include "mm/page.h"
 
 void *kmalloc(size_t size, unsigned int flags);
 void *kzalloc(size_t size, unsigned int flags);
@@ -42,9 +37,5 @@ void *kcalloc(size_t n, size_t size, unsigned int flags);
 void *krealloc(const void *p, size_t new_size, unsigned int flags);
 void kfree(const void *p);
 size_t ksize(const void *p);
-
-void *alloc_pages(size_t nr_pages, unsigned int flags);
-void *alloc_pages_order(unsigned int order, unsigned int flags);
-void free_pages(void *addr);
 
 #endif

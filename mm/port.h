@@ -22,6 +22,13 @@
  *	started later and calling mm_hart_init() before they allocate.
  *   unsigned int port_this_hart_id(void)
  *	The hart's hardware id (mhartid), for messages only.
+ *   bool port_irqs_disabled(void)
+ *	Are interrupts masked on this hart (MM_DEBUG precondition checks)?
+ *   phys_addr_t port_phys_limit(void)
+ *	RAM must end at or below this physical address (what the kernel's
+ *	linear map covers).
+ *   uint64_t port_entropy(void)
+ *	A value that differs from boot to boot (time and instret).
  *   unsigned long port_irq_save(void) / void port_irq_restore(unsigned long)
  *	Mask interrupts on this hart and restore the previous state.  Both
  *	are compiler barriers.  No atomic instruction.  The saved value is

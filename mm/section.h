@@ -11,6 +11,14 @@
  * overlaps the granule, and sections are chained in address order for the
  * rare granule shared by several sections.  Empty entries point at an empty
  * dummy section, so the fast path has no NULL test.
+ *
+ * Sections know nothing of harts: a section's prefix may carry @extra
+ * bytes for the layer above (mm.c puts hart slots there).
+ *
+ * Publishing (hot-add while other harts free): a new section is fully
+ * built, then linked into the address chain and the table with release
+ * stores; every reader loads table entries and chain links with acquire,
+ * so a hart that finds the section also sees its header and page_meta.
  */
 #ifndef HARTSLAB_MM_SECTION_H
 #define HARTSLAB_MM_SECTION_H
@@ -19,8 +27,7 @@
 #include <stddef.h>
 
 #include "kernel/types.h"
-#include "mm/mm.h"
-#include "mm/slab.h"
+#include "mm/internal.h"
 #include "mm/spinlock.h"
 
 #define MM_MAX_ORDER	  18 /* 2^18 pages = 1 GiB */
@@ -34,8 +41,10 @@
 /* Host user addresses: 47 bits. */
 #define MM_SEC_TABLE_BITS 17
 #endif
-#define MM_SEC_TABLE_SIZE (1UL << MM_SEC_TABLE_BITS)
-#define MM_PHYS_LIMIT	  (1ULL << (MM_SEC_GRAN_SHIFT + MM_SEC_TABLE_BITS))
+#define MM_SEC_TABLE_SIZE  (1UL << MM_SEC_TABLE_BITS)
+/* What the table covers; the port's limit (the linear map) may be lower. */
+#define MM_SEC_TABLE_LIMIT (1ULL << (MM_SEC_GRAN_SHIFT + MM_SEC_TABLE_BITS))
+#define LOWMEM_LIMIT	   (1ULL << 32)
 
 /* page_meta.state */
 enum {
@@ -100,7 +109,7 @@ struct mm_section {
 	uintptr_t vbase; /* virtual address of page 0 */
 	uint64_t npages; /* pages in [base, end) */
 	struct page_meta *meta;
-	struct mm_section *next; /* address order */
+	_Atomic(struct mm_section *) next; /* address order (release) */
 	phys_addr_t base, end;
 	uintptr_t vend;
 	int node;
@@ -108,7 +117,7 @@ struct mm_section {
 	uint64_t meta_bytes;	/* prefix incl. slots and padding */
 	uint64_t managed_pages; /* neither prefix nor reserved */
 	uint64_t first_managed; /* page index after the prefix */
-	unsigned int nr_slots;	/* hart slots in the prefix */
+	unsigned int nr_slots;	/* hart slots in the prefix (mm.c) */
 
 	struct mm_spinlock lock;
 	/* Protected by lock. */
@@ -168,19 +177,40 @@ static inline bool pm_is_alloc_page(const struct page_meta *pm)
 }
 #endif
 
-extern struct mm_section *mm_sec_table[MM_SEC_TABLE_SIZE];
-extern struct mm_section *mm_sections[MM_MAX_SECTIONS];
+extern _Atomic(struct mm_section *) mm_sec_table[MM_SEC_TABLE_SIZE];
+extern struct mm_section *_Atomic mm_sections[MM_MAX_SECTIONS];
 extern _Atomic unsigned int mm_nr_sections; /* release on publish */
-extern struct mm_section *mm_sec_lowest;    /* head of the address chain */
+extern atomic_bool mm_all_lowmem;	    /* every section lies below 4 GiB */
+extern atomic_bool mm_any_lowmem; /* some section starts below 4 GiB */
+
+static inline bool section_all_lowmem(void)
+{
+	return atomic_load_explicit(&mm_all_lowmem, memory_order_relaxed);
+}
+
+static inline bool section_any_lowmem(void)
+{
+	return atomic_load_explicit(&mm_any_lowmem, memory_order_relaxed);
+}
 
 struct page_meta *section_meta_slow(uintptr_t va, struct mm_section **sp);
+
+/*
+ * Acquire: pairs with section_publish()'s release store of the entry, so
+ * the header and page_meta of a section found here are the finished ones.
+ */
+static inline struct mm_section *section_of_granule(uintptr_t va)
+{
+	return atomic_load_explicit(&mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
+						  (MM_SEC_TABLE_SIZE - 1)],
+				    memory_order_acquire);
+}
 
 /* The page_meta of @va, or NULL when no section holds it.  O(1). */
 static inline struct page_meta *section_meta(uintptr_t va,
 					     struct mm_section **sp)
 {
-	struct mm_section *s = mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-					    (MM_SEC_TABLE_SIZE - 1)];
+	struct mm_section *s = section_of_granule(va);
 	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
 
 	if (unlikely(idx >= s->npages))
@@ -192,16 +222,15 @@ static inline struct page_meta *section_meta(uintptr_t va,
 /* The same, when the caller does not need the section (kfree). */
 static inline struct page_meta *section_meta_only(uintptr_t va)
 {
-	struct mm_section *s = mm_sec_table[(va >> MM_SEC_GRAN_SHIFT) &
-					    (MM_SEC_TABLE_SIZE - 1)];
-	uint64_t idx = (va - s->vbase) >> PAGE_SHIFT;
+	struct mm_section *ignored;
 
-	if (unlikely(idx >= s->npages)) {
-		struct mm_section *ignored;
+	return section_meta(va, &ignored);
+}
 
-		return section_meta_slow(va, &ignored);
-	}
-	return &s->meta[idx];
+/* Section @i < section_count(); acquire pairs with publish. */
+static inline struct mm_section *section_get(unsigned int i)
+{
+	return atomic_load_explicit(&mm_sections[i], memory_order_acquire);
 }
 
 static inline uint64_t section_page_index(const struct mm_section *s,
@@ -216,6 +245,28 @@ static inline void *section_page_addr(const struct mm_section *s, uint64_t idx)
 }
 
 void section_reset_all(void);
+
+/*
+ * Build a section over [base, base+size) on @node with @extra bytes of
+ * prefix for the caller (*@extra_out), reserved pages marked, free pages
+ * left PM_TAIL for the buddy allocator to take (buddy_section_init()), not
+ * yet visible to anyone.  -EINVAL / -ENOSPC as mm_add_section().
+ */
+int section_create(phys_addr_t base, phys_addr_t size, int node,
+		   const struct mm_range *reserved, unsigned int nr_reserved,
+		   size_t extra, struct mm_section **out, void **extra_out);
+/* Make a created section visible to every hart (release). */
+void section_publish(struct mm_section *s);
+
+/*
+ * Lowest page-aligned start in [base, end) for @len bytes of prefix that
+ * touches no reserved range (candidates: the region start and the end of
+ * each reserved range).  false when nothing fits.  Physical 0 is an
+ * ordinary address here.
+ */
+bool section_place_prefix(phys_addr_t base, phys_addr_t end, uint64_t len,
+			  const struct mm_range *r, unsigned int n,
+			  phys_addr_t *out);
 
 /* Sections published so far; acquire pairs with publish()'s release. */
 static inline unsigned int section_count(void)

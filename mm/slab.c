@@ -29,7 +29,7 @@
  * the owner finds its current slab exhausted it detaches it with
  * CAS(0 -> FULL) (failing if a remote free slipped in, which it then takes).
  * The first remote free into a FULL slab moves it to QUEUED in the same CAS
- * and then pushes the slab onto the owner's revisit stack (mm_hart->revisit,
+ * and then pushes the slab onto the owner's revisit stack (slab_hart->revisit,
  * another push-only / take-all list).  A QUEUED slab is never released or
  * re-listed by anyone but the owner's revisit pass, and only one CAS can
  * see FULL, so a slab is queued at most once per detachment.  The owner
@@ -42,7 +42,8 @@
  * allocator beyond the spare.
  *
  * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.
+ * with interrupts masked.  Out of memory it returns NULL: what to do then
+ * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"
 
@@ -50,8 +51,6 @@
 #include <string.h>
 
 #include "mm/buddy.h"
-#include "mm/core.h"
-#include "mm/kmalloc.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -72,9 +71,15 @@ const uint16_t slab_class_size[MM_NR_CLASSES] = {
 uint8_t slab_class_idx[SLAB_IDX_SIZE];
 
 _Static_assert(sizeof(struct mm_class) == 64, "kmalloc scales by 64");
-_Static_assert(offsetof(struct mm_hart, cls_none) ==
+_Static_assert(offsetof(struct slab_hart, cls_none) ==
 		       MM_NR_CLASSES * sizeof(struct mm_class),
 	       "cls_none follows cls[]");
+_Static_assert(offsetof(struct slab_hart, cls_idx) < 2048,
+	       "kmalloc reaches cls_idx with one lbu immediate");
+
+/* Every hart's slabs, by index (remote frees find the owner here). */
+static struct slab_hart *slab_harts[MM_MAX_HARTS];
+static uint64_t slab_secret;
 
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
@@ -84,10 +89,11 @@ struct class_geom {
 };
 static struct class_geom geom[MM_NR_CLASSES];
 
-void slab_init_classes(void)
+void slab_init_classes(uint64_t secret)
 {
 	unsigned int i, c = 0;
 
+	slab_secret = secret;
 	for (i = 0; i < SLAB_IDX_SIZE; i++) {
 		if (i > SLAB_MAX_SIZE) {
 			slab_class_idx[i] = MM_NR_CLASSES;
@@ -115,10 +121,28 @@ unsigned int slab_class_of(size_t size)
 	return slab_class_idx[size];
 }
 
-void slab_hart_init(struct mm_hart *h)
+void slab_reset_harts(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		slab_harts[i] = NULL;
+}
+
+static uintptr_t fast_span_of(const struct slab_hart *h);
+
+void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 {
 	unsigned int c;
 
+	memset(h, 0, sizeof(*h));
+	h->index = index;
+	h->node = node;
+	/* Odd, so that no slab's tag is 0 (a released slab's). */
+	h->slab_tag =
+		(slab_secret * (2 * index + 3)) ^ ((uint64_t)index << 32) ^ 1;
+	h->slab_tag |= 1;
+	memcpy(h->cls_idx, slab_class_idx, sizeof(h->cls_idx));
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		struct mm_class *k = &h->cls[c];
 
@@ -131,6 +155,62 @@ void slab_hart_init(struct mm_hart *h)
 	}
 	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
+	mm_stat_set(&h->fast_span, fast_span_of(h));
+	slab_harts[index] = h;
+}
+
+/*
+ * kfree's fast range.  The run of abutting sections holding the first
+ * section; a hart's fast span covers the slab headers in [slot, fast_hi)
+ * when its slot lies in the run (fast_hi is aligned down to SLAB_SIZE, so
+ * a whole slab below it ends inside the run).  Written by whoever adds a
+ * section, on one hart at a time (mm.c serialises adds).
+ */
+static uintptr_t run_lo, run_hi, fast_hi;
+
+static uintptr_t fast_span_of(const struct slab_hart *h)
+{
+	uintptr_t a = (uintptr_t)h;
+
+	return a >= run_lo && a < fast_hi ? fast_hi - a : 0;
+}
+
+/*
+ * A section was published: widen kfree's fast range if it abuts the run.
+ * The run only ever grows (a section elsewhere is left to the slow path),
+ * so a hart that reads its span while we store it gets a range inside the
+ * old or the new run: mapped section memory either way.
+ */
+void slab_fast_range_update(void)
+{
+	unsigned int i, n = section_count();
+	bool grew = true;
+
+	if (!n)
+		run_lo = run_hi = fast_hi = 0;
+	while (grew) {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			struct mm_section *s = section_get(i);
+
+			if (run_lo == run_hi) {
+				run_lo = s->vbase;
+				run_hi = s->vend;
+				grew = true;
+			} else if (s->vend == run_lo) {
+				run_lo = s->vbase;
+				grew = true;
+			} else if (s->vbase == run_hi) {
+				run_hi = s->vend;
+				grew = true;
+			}
+		}
+	}
+	fast_hi = align_down(run_hi, SLAB_SIZE);
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		if (slab_harts[i])
+			mm_stat_set(&slab_harts[i]->fast_span,
+				    fast_span_of(slab_harts[i]));
 }
 
 /* ---- debug poisoning ---- */
@@ -191,11 +271,11 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
+static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 {
 	const struct class_geom *g = &geom[cls];
 	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(h->node);
+	struct slab *s = buddy_alloc_slab(SLAB_ORDER, h->node);
 	char *obj;
 
 	if (!s)
@@ -208,7 +288,7 @@ static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
-	s->key = mm_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
+	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
 	s->tag = (uintptr_t)s ^ h->slab_tag;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
@@ -229,7 +309,7 @@ static void slab_release(struct mm_class *c, struct slab *s)
 	s->magic = 0;
 	s->tag = 0;
 	mm_stat_add(&c->nr_slabs, (unsigned long)-1);
-	buddy_free_slab(s);
+	buddy_free_slab(s, SLAB_ORDER);
 }
 
 /* An empty slab leaves the lists: kept as the spare or released. */
@@ -282,7 +362,7 @@ static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
 }
 
 /* Re-list the slabs other harts queued for us (state QUEUED, list FULL). */
-static void slab_process_revisit(struct mm_hart *h)
+static void slab_process_revisit(struct slab_hart *h)
 {
 	struct slab *s, *next;
 
@@ -331,11 +411,22 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 	return true;
 }
 
-/* Interrupts masked.  Find an object for class @cls of hart @h. */
-static void *slab_refill(struct mm_hart *h, unsigned int cls)
+/*
+ * Interrupts masked, on hart @h.  Find an object for class @cls: the
+ * current slab, remote frees into it, a partial slab, the spare, a new
+ * slab; NULL when the buddy allocator has no block either.
+ */
+void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
 	struct mm_class *c = &h->cls[cls];
 	struct slab *s;
+	void *p;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	p = slab_alloc_fast(c);
+	if (p)
+		return p;
 
 	slab_process_revisit(h);
 	s = c->cur;
@@ -358,39 +449,6 @@ static void *slab_refill(struct mm_hart *h, unsigned int cls)
 		c->cur = s;
 	}
 	return slab_alloc_fast(c);
-}
-
-void *slab_alloc_slow(size_t size, unsigned int flags)
-{
-	unsigned int cls = slab_class_of(size), attempt;
-	unsigned long irq;
-	void *p = NULL;
-
-	for (attempt = 0; attempt < 2 && !p; attempt++) {
-		struct mm_hart *h;
-
-		if (attempt)
-			mm_reclaim();
-		irq = port_irq_save();
-		h = mm_this_hart();
-		if (unlikely(!h->ready)) {
-			port_irq_restore(irq);
-			mm_hart_init();
-			irq = port_irq_save();
-			h = mm_this_hart();
-			if (!h->ready) {
-				port_irq_restore(irq);
-				return NULL;
-			}
-		}
-		p = slab_alloc_fast(&h->cls[cls]);
-		if (!p)
-			p = slab_refill(h, cls);
-		port_irq_restore(irq);
-	}
-	if (p && (flags & __GFP_ZERO))
-		memset(p, 0, slab_class_size[cls]);
-	return p;
 }
 
 /* ---- frees that left the fast path ---- */
@@ -430,12 +488,13 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	list_add_slab(c, s, SLAB_PARTIAL);
 }
 
-static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
+static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
 	struct mm_class *c = &h->cls[s->cls];
 	unsigned long irq = port_irq_save();
 
+	MM_BUG_ON(s->owner != port_this_hart());
 	if (slab_obj_looks_free(s, va) && slab_obj_is_free(s, va)) {
 		port_irq_restore(irq);
 		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree", (void *)va);
@@ -456,7 +515,7 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 
 static void slab_queue_revisit(struct slab *s)
 {
-	struct mm_hart *owner = mm_harts[s->owner];
+	struct slab_hart *owner = slab_harts[s->owner];
 	struct slab *top =
 		atomic_load_explicit(&owner->revisit, memory_order_relaxed);
 
@@ -470,7 +529,7 @@ static void slab_queue_revisit(struct slab *s)
 
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
-	struct mm_hart *me = mm_this_hart();
+	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
 	unsigned int cls = s->cls;
 	uintptr_t old, new;
@@ -498,7 +557,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (me->ready)
+	if (me)
 		mm_stat_add(&me->cls[cls].remote_frees, 1);
 }
 
@@ -513,7 +572,7 @@ void slab_free_slow(struct slab *s, uintptr_t va)
 		return;
 	}
 	if (s->owner == port_this_hart())
-		slab_free_local_slow(mm_this_hart(), s, va);
+		slab_free_local_slow(slab_harts[s->owner], s, va);
 	else
 		slab_free_remote(s, va);
 }
@@ -559,11 +618,13 @@ static void drain_class(struct mm_class *c, bool all)
 	}
 }
 
-/* Interrupts masked by the caller. */
-void slab_drain_hart(struct mm_hart *h, bool all)
+/* Interrupts masked by the caller, on hart @h. */
+void slab_drain_hart(struct slab_hart *h, bool all)
 {
 	unsigned int c;
 
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);

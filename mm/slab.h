@@ -20,7 +20,7 @@
 #include <stdatomic.h>
 
 #include "kernel/types.h"
-#include "mm/port.h"
+#include "mm/internal.h"
 
 #define SLAB_SHIFT    14
 #define SLAB_SIZE     (1UL << SLAB_SHIFT)
@@ -44,55 +44,11 @@ enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
 #define REMOTE_QUEUED 2UL /* on its owner's revisit list */
 #define REMOTE_STATE  3UL
 
-/*
- * Counters written by one hart and read by anyone.  On the kernel a plain
- * volatile load/store (GCC 12 turns a relaxed atomic store into amoswap on
- * RV64, an atomic instruction the fast paths must not have); on the host
- * relaxed atomics, so that ThreadSanitizer knows the race is intended.
- */
-#ifdef HARTSLAB_KERNEL
-typedef unsigned long mm_stat_t;
-
-static inline void mm_stat_add(mm_stat_t *c, unsigned long n)
-{
-	*(volatile unsigned long *)c = *(volatile unsigned long *)c + n;
-}
-
-static inline unsigned long mm_stat_read(const mm_stat_t *c)
-{
-	return *(const volatile unsigned long *)c;
-}
-
-static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
-{
-	*(volatile unsigned long *)c = v;
-}
-#else
-typedef _Atomic unsigned long mm_stat_t;
-
-static inline void mm_stat_add(mm_stat_t *c, unsigned long n)
-{
-	atomic_store_explicit(c,
-			      atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
-}
-
-static inline unsigned long mm_stat_read(const mm_stat_t *c)
-{
-	return atomic_load_explicit((mm_stat_t *)c, memory_order_relaxed);
-}
-
-static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
-{
-	atomic_store_explicit(c, v, memory_order_relaxed);
-}
-#endif
-
 struct slab {
 	/* Owner-only, hot: first cache line. */
 	void *free;	 /* next object to hand out; == slab: none */
 	uint64_t key;	 /* free-link encoding key */
-	uintptr_t tag;	 /* slab ^ owner's mm_hart->slab_tag */
+	uintptr_t tag;	 /* slab ^ owner's slab_hart->slab_tag */
 	uintptr_t first; /* address of object 0 */
 	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
 	uint32_t inuse;	 /* objects not on ->free */
@@ -120,9 +76,42 @@ struct mm_class {
 	mm_stat_t taken_back;	/* remote frees taken back */
 };
 
+#define SLAB_IDX_SIZE 4096
+
+/*
+ * One hart's slabs: touched by that hart only, with interrupts masked,
+ * apart from the revisit stack (any hart pushes) and fast_span (widened by
+ * whoever adds a section).
+ */
+struct slab_hart {
+	struct mm_class cls[MM_NR_CLASSES];
+	/* kmalloc of 2049..4095 bytes lands here: never has an object. */
+	struct mm_class cls_none;
+	/* Header tag of this hart's slabs: slab->tag == slab ^ slab_tag. */
+	uintptr_t slab_tag;
+	/*
+	 * kfree's fast range: a slab header in [this slot, this slot +
+	 * fast_span) lies in mapped section memory (0: no fast frees).
+	 * Written by whoever adds a section (any hart), only ever widened
+	 * over sections that abut the run holding the slot, so any value
+	 * the owner reads, old or new, still covers mapped memory only.
+	 */
+	mm_stat_t fast_span;
+	unsigned int index;
+	int node;
+	/* shared: slabs other harts queued for this one (Treiber stack). */
+	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+	/*
+	 * A copy of slab_class_idx[] (size -> class), owner-read only:
+	 * kmalloc finds its class relative to the slot pointer it already
+	 * has, without forming the table's address.  Within 2 KiB of the
+	 * slot start so that one lbu with an immediate offset reaches it.
+	 */
+	uint8_t cls_idx[SLAB_IDX_SIZE];
+} __attribute__((aligned(64)));
+
 extern struct slab slab_none;
 /* Class index by request size 0..4095; MM_NR_CLASSES above 2048. */
-#define SLAB_IDX_SIZE 4096
 extern uint8_t slab_class_idx[SLAB_IDX_SIZE];
 extern const uint16_t slab_class_size[MM_NR_CLASSES];
 
@@ -215,15 +204,19 @@ static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 	return true;
 }
 
-struct mm_hart;
-
-void slab_init_classes(void);
-void slab_hart_init(struct mm_hart *h);
-/* Slow paths (slab.c). */
-void *slab_alloc_slow(size_t size, unsigned int flags);
+/* mm_init() time: class tables, and the secret keying the free lists. */
+void slab_init_classes(uint64_t secret);
+/* Set up @sh as hart @index's slabs (on @node); registers it. */
+void slab_hart_init(struct slab_hart *sh, unsigned int index, int node);
+/* Forget every hart (mm_init). */
+void slab_reset_harts(void);
+/* Sections changed: recompute every hart's kfree fast range. */
+void slab_fast_range_update(void);
+/* Slow paths (slab.c).  Interrupts masked; NULL when out of memory. */
+void *slab_alloc_refill(struct slab_hart *sh, unsigned int cls);
 void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
-void slab_drain_hart(struct mm_hart *h, bool all);
+void slab_drain_hart(struct slab_hart *sh, bool all);
 unsigned int slab_class_of(size_t size);
 
 #endif

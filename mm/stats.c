@@ -7,11 +7,8 @@
  * owners).  Walking another hart's slab lists (slabinfo's in-use figure) is
  * only exact while that hart is quiet; it is meant for reports and tests.
  */
-#include "mm/stats.h"
-
-#include "mm/core.h"
-#include "mm/section.h"
-#include "mm/slab.h"
+#include "mm/hart.h"
+#include "mm/introspect.h"
 
 static uint64_t rd(const mm_stat_t *v)
 {
@@ -29,23 +26,19 @@ void mm_get_totals(struct mm_totals *t)
 
 	t->managed_bytes = t->free_bytes = t->meta_bytes = 0;
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
 
 		t->managed_bytes += s->managed_pages << PAGE_SHIFT;
 		t->free_bytes += rd(&s->free_pages) << PAGE_SHIFT;
 		t->meta_bytes += s->meta_bytes;
 	}
-	/* Pages in the harts' batches and run caches are free too. */
+	/* Pages in the harts' block caches are free too. */
 	for (i = 0; i < mm_nr_harts; i++) {
 		struct mm_hart *h = mm_harts[i];
-		unsigned int o;
 
-		if (!h->ready)
-			continue;
-		t->free_bytes += (uint64_t)rdl(&h->pcp_count) << PAGE_SHIFT;
-		for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
-			t->free_bytes += (uint64_t)rdl(&h->run_count[o - 1])
-					 << (PAGE_SHIFT + o);
+		if (h->ready)
+			t->free_bytes += buddy_cache_pages(&h->pages)
+					 << PAGE_SHIFT;
 	}
 }
 
@@ -61,7 +54,7 @@ int mm_get_section_info(unsigned int index, struct mm_section_info *info)
 
 	if (index >= section_count())
 		return -1;
-	s = mm_sections[index];
+	s = section_get(index);
 	info->base = s->base;
 	info->size = s->end - s->base;
 	info->meta_bytes = s->meta_bytes;
@@ -103,7 +96,7 @@ void mm_report(void)
 	unsigned int i;
 
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
 
 		port_log("mm: section base=0x%llx size=0x%llx meta=0x%llx "
 			 "managed_pages=%llu node=%d\n",
@@ -125,7 +118,7 @@ void mm_print_buddyinfo(void)
 	unsigned int i, o;
 
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
 
 		port_log("mm: buddyinfo section %u node %d base=0x%llx "
 			 "free_pages=%llu:",
@@ -163,7 +156,7 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 	st->slabs = st->allocs = st->remote_frees = 0;
 	for (i = 0; i < mm_nr_harts; i++) {
 		struct mm_hart *h = mm_harts[i];
-		struct mm_class *c = &h->cls[cls];
+		struct mm_class *c = &h->slab.cls[cls];
 
 		if (!h->ready || (hart >= 0 && (int)i != hart))
 			continue;

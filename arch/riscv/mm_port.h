@@ -69,6 +69,23 @@ static inline void port_irq_restore(unsigned long flags)
 	__asm__ volatile("csrs sstatus, %0" : : "r"(flags) : "memory");
 }
 
+static inline bool port_irqs_disabled(void)
+{
+	return !(csr_read(sstatus) & SSTATUS_SIE);
+}
+
+/* The linear map covers physical 0 .. LINEAR_MAP_SIZE. */
+static inline phys_addr_t port_phys_limit(void)
+{
+	return LINEAR_MAP_SIZE;
+}
+
+/* Boot entropy when the device tree has no rng-seed: time and instret. */
+static inline uint64_t port_entropy(void)
+{
+	return (rdtime() * 0x9e3779b97f4a7c15ULL) ^ rdinstret();
+}
+
 static inline void *port_phys_to_virt(phys_addr_t pa)
 {
 	return phys_to_virt(pa);

@@ -21,6 +21,10 @@
 #define KICK_WAIT_NS 20000000L /* 20 ms */
 
 __thread unsigned int port_host_hart_index;
+#if MM_DEBUG
+__thread bool port_host_irqs_off;
+#endif
+uintptr_t port_host_phys_offset;
 void *port_host_hart_mm[MM_MAX_HARTS];
 
 static atomic_bool hart_online[MM_MAX_HARTS];
@@ -115,6 +119,15 @@ static long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+uint64_t port_entropy(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 0x9e3779b97f4a7c15ULL) ^
+	       (uint64_t)ts.tv_nsec ^ ((uint64_t)now_ns() << 21);
 }
 
 void port_kick_other_harts(void)

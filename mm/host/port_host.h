@@ -44,6 +44,34 @@ static inline unsigned int port_this_hart_id(void)
 	return port_host_hart_index;
 }
 
+/*
+ * No interrupts on the host.  MM_DEBUG builds keep a per-thread "masked"
+ * flag so that mm's precondition checks (port_irqs_disabled()) see what a
+ * hart would; other builds only have the compiler barrier.
+ */
+#if MM_DEBUG
+extern __thread bool port_host_irqs_off;
+
+static inline unsigned long port_irq_save(void)
+{
+	unsigned long old = port_host_irqs_off;
+
+	__asm__ volatile("" ::: "memory");
+	port_host_irqs_off = true;
+	return old;
+}
+
+static inline void port_irq_restore(unsigned long flags)
+{
+	__asm__ volatile("" ::: "memory");
+	port_host_irqs_off = flags;
+}
+
+static inline bool port_irqs_disabled(void)
+{
+	return port_host_irqs_off;
+}
+#else
 static inline unsigned long port_irq_save(void)
 {
 	__asm__ volatile("" ::: "memory");
@@ -56,15 +84,35 @@ static inline void port_irq_restore(unsigned long flags)
 	__asm__ volatile("" ::: "memory");
 }
 
+static inline bool port_irqs_disabled(void)
+{
+	return true;
+}
+#endif
+
+/*
+ * Physical = virtual - port_host_phys_offset (0 unless a test moves it, to
+ * put "physical 0" somewhere it can map).
+ */
+extern uintptr_t port_host_phys_offset;
+
 static inline void *port_phys_to_virt(phys_addr_t pa)
 {
-	return (void *)(uintptr_t)pa;
+	return (void *)(uintptr_t)(pa + port_host_phys_offset);
 }
 
 static inline phys_addr_t port_virt_to_phys(const void *va)
 {
-	return (phys_addr_t)(uintptr_t)va;
+	return (phys_addr_t)((uintptr_t)va - port_host_phys_offset);
 }
+
+/* User addresses of x86-64: 47 bits. */
+static inline phys_addr_t port_phys_limit(void)
+{
+	return 1ULL << 47;
+}
+
+uint64_t port_entropy(void);
 
 static inline void port_cpu_relax(void)
 {

@@ -6,6 +6,7 @@
 
 #include "kernel/types.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 #include "tests/host/mm_fixture.h"

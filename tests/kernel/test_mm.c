@@ -15,6 +15,7 @@
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 
 #define NR_REMOTE 512
@@ -151,6 +152,20 @@ static void test_api_edges(struct ktest *t)
 	KT_EXPECT(t, check_fill(p, 100, 9));
 	kfree(p);
 	invariant_check(t, &inv);
+}
+
+/*
+ * Nothing beyond what the linear map covers is accepted: 128 GiB and up
+ * used to pass (the limit was the section table's 256 GiB) and the
+ * section header was then written into the ioremap window.
+ */
+static void test_phys_limit(struct ktest *t)
+{
+	unsigned int n = mm_nr_sections_added();
+
+	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE, 2UL << 20) < 0);
+	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE - 4096, 2UL << 20) < 0);
+	KT_EXPECT(t, mm_nr_sections_added() == n);
 }
 
 static void test_lowmem(struct ktest *t)
@@ -332,6 +347,7 @@ static const struct ktest_case mm_cases[] = {
 	KTEST_CASE(test_every_small_size),
 	KTEST_CASE(test_large_and_pages),
 	KTEST_CASE(test_api_edges),
+	KTEST_CASE(test_phys_limit),
 	KTEST_CASE(test_lowmem),
 	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
