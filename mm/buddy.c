@@ -28,11 +28,8 @@
  * repeated and foreign frees (a cached block's too) are caught by one
  * table lookup.
  *
- * The cache serves runs of 1..8 pages: a whole block of order 0..3 is one
- * pop; an odd count (3, 5, 6, 7) takes an order-3 block and pushes its
- * unused tail as aligned blocks into the smaller orders, and its free
- * pushes the run back as aligned blocks.  No section lock on either side
- * until an order's count passes its high mark (trim) or runs dry (refill).
+ * The cache holds runs of exactly 1..8 pages (mm/buddy.h): an allocation
+ * of n <= 8 pages is one pop, its free one push.
  */
 #include "mm/buddy.h"
 
@@ -301,19 +298,22 @@ void buddy_free_slab(void *addr, unsigned int order)
 
 /* ---- the per-hart block cache ---- */
 
-static const uint8_t cache_batch[BUDDY_CACHE_ORDERS] = { 16, 2, 2, 2 };
-static const uint8_t cache_keep[BUDDY_CACHE_ORDERS] = { 16, 4, 4, 4 };
-static const uint8_t cache_high[BUDDY_CACHE_ORDERS] = { 64, 8, 8, 8 };
+/* Per run length 1..8: runs moved per refill, kept by a trim, high mark. */
+static const uint8_t cache_batch[BUDDY_CACHE_RUNS] = {
+	16, 2, 2, 2, 2, 2, 2, 2
+};
+static const uint8_t cache_keep[BUDDY_CACHE_RUNS] = { 16, 4, 4, 4, 4, 4, 4, 4 };
+static const uint8_t cache_high[BUDDY_CACHE_RUNS] = { 64, 8, 8, 8, 8, 8, 8, 8 };
 
 void buddy_cache_init(struct buddy_cache *pc, int node)
 {
-	unsigned int o;
+	unsigned int i;
 
 	memset(pc, 0, sizeof(*pc));
-	for (o = 0; o < BUDDY_CACHE_ORDERS; o++) {
-		pc->head[o] = NULL;
-		mm_stat_set(&pc->count[o], 0);
-		pc->high[o] = cache_high[o];
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++) {
+		pc->head[i] = NULL;
+		mm_stat_set(&pc->count[i], 0);
+		pc->high[i] = cache_high[i];
 	}
 	pc->node = node;
 }
@@ -329,45 +329,41 @@ void buddy_cache_set_section(struct buddy_cache *pc, const struct mm_section *s)
 uint64_t buddy_cache_pages(const struct buddy_cache *pc)
 {
 	uint64_t n = 0;
-	unsigned int o;
+	unsigned int i;
 
-	for (o = 0; o < BUDDY_CACHE_ORDERS; o++)
-		n += (uint64_t)mm_stat_read(&pc->count[o]) << o;
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++)
+		n += (uint64_t)mm_stat_read(&pc->count[i]) * (i + 1);
 	return n;
 }
 
-/* Push a block of order @o whose head is @pm (any prior state but FREE). */
-static void cache_push(struct buddy_cache *pc, unsigned int o, void *addr,
+/* Push a run of @n pages headed by @pm (its order and nr_pages set). */
+static void cache_push(struct buddy_cache *pc, uint64_t n, void *addr,
 		       struct page_meta *pm)
 {
 	struct cache_block *b = addr;
 
 	mm_assert_irqs_off();
-	/* Plain fields: a merger reads them only after seeing PM_FREE. */
-	pm->order = o;
-	pm->nr_pages = 1u << o;
 	pm_set_state(pm, PM_PCP);
 	b->pm = pm;
-	b->next = pc->head[o];
-	pc->head[o] = b;
-	mm_stat_add(&pc->count[o], 1);
+	b->next = pc->head[n - 1];
+	pc->head[n - 1] = b;
+	mm_stat_add(&pc->count[n - 1], 1);
 }
 
-/* Interrupts masked.  Give back blocks of order @o until @keep remain. */
-static void cache_trim(struct buddy_cache *pc, unsigned int o,
-		       unsigned long keep)
+/* Interrupts masked.  Give back runs of @n pages until @keep remain. */
+static void cache_trim(struct buddy_cache *pc, uint64_t n, unsigned long keep)
 {
 	struct mm_section *locked = NULL;
 	unsigned long flags = 0;
 
 	mm_assert_irqs_off();
-	while (mm_stat_read(&pc->count[o]) > keep) {
-		struct cache_block *b = pc->head[o];
+	while (mm_stat_read(&pc->count[n - 1]) > keep) {
+		struct cache_block *b = pc->head[n - 1];
 		struct mm_section *s;
 
 		section_meta((uintptr_t)b, &s);
-		pc->head[o] = b->next;
-		mm_stat_add(&pc->count[o], (unsigned long)-1);
+		pc->head[n - 1] = b->next;
+		mm_stat_add(&pc->count[n - 1], (unsigned long)-1);
 		if (s != locked) {
 			if (locked)
 				mm_spin_unlock_irqrestore(&locked->lock, flags);
@@ -375,19 +371,22 @@ static void cache_trim(struct buddy_cache *pc, unsigned int o,
 			locked = s;
 		}
 		/* PM_PCP -> PM_TAIL -> PM_FREE (merged), under the lock. */
-		free_block(s, section_page_index(s, (uintptr_t)b), o);
+		b->pm->nr_pages = 0;
+		free_range(s, section_page_index(s, (uintptr_t)b), n);
 	}
 	if (locked)
 		mm_spin_unlock_irqrestore(&locked->lock, flags);
 }
 
 /*
- * Interrupts masked.  Fill order @o with up to a batch of blocks, this
- * hart's node first, under one section lock at a time.
+ * Interrupts masked.  Cut up to a batch of runs of @n pages, this hart's
+ * node first, under one section lock at a time: a block of order_for(n)
+ * each, its unused tail back to the free lists at once.
  */
-static void cache_refill(struct buddy_cache *pc, unsigned int o)
+static void cache_refill(struct buddy_cache *pc, uint64_t n)
 {
-	unsigned int want = cache_batch[o], pass, i, got = 0;
+	unsigned int want = cache_batch[n - 1], pass, i, got = 0;
+	unsigned int o = order_for(n);
 
 	mm_assert_irqs_off();
 	for (pass = 0; pass < 2 && got < want; pass++) {
@@ -402,7 +401,11 @@ static void cache_refill(struct buddy_cache *pc, unsigned int o)
 				continue;
 			flags = mm_spin_lock_irqsave(&s->lock);
 			while (got < want && alloc_block(s, o, false, &idx)) {
-				cache_push(pc, o, section_page_addr(s, idx),
+				s->meta[idx].order = o;
+				s->meta[idx].nr_pages = n;
+				if (n < (1ULL << o))
+					free_range(s, idx + n, (1ULL << o) - n);
+				cache_push(pc, n, section_page_addr(s, idx),
 					   &s->meta[idx]);
 				got++;
 			}
@@ -413,49 +416,24 @@ static void cache_refill(struct buddy_cache *pc, unsigned int o)
 
 void buddy_cache_drain(struct buddy_cache *pc, bool all)
 {
-	unsigned int o;
+	unsigned int i;
 
 	mm_assert_irqs_off();
-	for (o = 0; o < BUDDY_CACHE_ORDERS; o++)
-		cache_trim(pc, o, all ? 0 : cache_keep[o]);
-}
-
-/*
- * Push pages [i, n) of the block at @head (n <= 8, @pm its head's
- * page_meta, @head aligned to 8 pages or to the run's own block) as
- * aligned blocks, trimming any order that passes its high mark.
- */
-static void cache_push_run(struct buddy_cache *pc, char *head,
-			   struct page_meta *pm, uint64_t i, uint64_t n)
-{
-	while (i < n) {
-		unsigned int o = fit_order(i, n - i, BUDDY_CACHE_ORDERS - 1);
-
-		cache_push(pc, o, head + (i << PAGE_SHIFT), pm + i);
-		if (unlikely(mm_stat_read(&pc->count[o]) > pc->high[o]))
-			cache_trim(pc, o, cache_keep[o]);
-		i += 1ULL << o;
-	}
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++)
+		cache_trim(pc, i + 1, all ? 0 : cache_keep[i]);
 }
 
 static void *cache_alloc(struct buddy_cache *pc, uint64_t n)
 {
-	unsigned int o = order_for(n);
 	unsigned long irq = port_irq_save();
-	struct cache_block *b = buddy_cache_pop(pc, o);
+	void *p = buddy_cache_pop(pc, n);
 
-	if (unlikely(!b)) {
-		cache_refill(pc, o);
-		b = buddy_cache_pop(pc, o);
-	}
-	if (b && n != 1ULL << o) {
-		/* An odd count: the run keeps its order, the tail goes back. */
-		b->pm->nr_pages = n;
-		/* Tail pages were PM_TAIL inside the block. */
-		cache_push_run(pc, (char *)b, b->pm, n, 1ULL << o);
+	if (unlikely(!p)) {
+		cache_refill(pc, n);
+		p = buddy_cache_pop(pc, n);
 	}
 	port_irq_restore(irq);
-	return b;
+	return p;
 }
 
 /* ---- runs ---- */
@@ -465,7 +443,7 @@ void *buddy_alloc_pages(struct buddy_cache *pc, uint64_t n, bool lowmem,
 {
 	void *p;
 
-	if (pc && !lowmem && n <= (1u << (BUDDY_CACHE_ORDERS - 1))) {
+	if (pc && !lowmem && n <= BUDDY_CACHE_RUNS) {
 		p = cache_alloc(pc, n);
 		if (p)
 			return p;
@@ -517,9 +495,11 @@ void buddy_free_run(struct buddy_cache *pc, struct page_meta *pm, void *addr)
 	struct mm_section *s;
 	unsigned long flags;
 
-	if (pc && n <= (1u << (BUDDY_CACHE_ORDERS - 1))) {
+	if (pc && n <= BUDDY_CACHE_RUNS) {
 		flags = port_irq_save();
-		cache_push_run(pc, addr, pm, 0, n);
+		cache_push(pc, n, addr, pm);
+		if (unlikely(mm_stat_read(&pc->count[n - 1]) > pc->high[n - 1]))
+			cache_trim(pc, n, cache_keep[n - 1]);
 		port_irq_restore(flags);
 		return;
 	}

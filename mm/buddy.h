@@ -10,21 +10,27 @@
 #include "kernel/types.h"
 #include "mm/section.h"
 
-/* Orders 0..BUDDY_CACHE_ORDERS-1 (4..32 KiB) have a per-hart cache. */
-#define BUDDY_CACHE_ORDERS 4
+/* Runs of 1..BUDDY_CACHE_RUNS pages (orders 0..3) have a per-hart cache. */
+#define BUDDY_CACHE_RUNS 8
 
 /*
- * One hart's block cache: free aligned blocks of 2^o pages, o = 0..3, in
- * head[o], linked through their first word (struct cache_block).  Touched
- * only by its hart with interrupts masked; count[] is read by statistics.
- * A cached block's head page_meta is PM_PCP with its order and nr_pages
- * 2^o, so taking it out is one state write (PM_PCP -> PM_ALLOC, which
- * never passes PM_FREE and so needs no section lock: mm/section.h).
+ * One hart's block cache: free runs of exactly n pages, n = 1..8, in
+ * head[n - 1], linked through their first words (struct cache_block).  A
+ * run of n pages starts aligned to the power-of-two block it was cut from
+ * (order_for(n)), exactly as alloc_pages(n) hands it out, so popping a run
+ * is the whole allocation and pushing one is the whole free: no split, no
+ * merge, no section lock until a count passes its high mark (trim: the
+ * runs go back to the free lists, merging) or runs dry (refill: a batch
+ * of runs cut under one lock).  Touched only by its hart with interrupts
+ * masked; count[] is read by statistics.  A cached run's head page_meta
+ * is PM_PCP with the order and nr_pages it has while allocated, so taking
+ * it out is one state write (PM_PCP -> PM_ALLOC, which never passes
+ * PM_FREE and so needs no section lock: mm/section.h).
  */
 struct buddy_cache {
-	void *head[BUDDY_CACHE_ORDERS];
-	mm_stat_t count[BUDDY_CACHE_ORDERS]; /* blocks, not pages */
-	uint64_t high[BUDDY_CACHE_ORDERS];   /* trim above this many */
+	void *head[BUDDY_CACHE_RUNS];
+	mm_stat_t count[BUDDY_CACHE_RUNS]; /* runs, not pages */
+	uint8_t high[BUDDY_CACHE_RUNS];	   /* trim above this many */
 	/*
 	 * free_pages' fast lookup, one section (the one holding the
 	 * hart's slot): a page-aligned va with va - pg_vbase < pg_limit has
@@ -79,67 +85,65 @@ void buddy_shrink_run(void *addr, uint64_t nr_pages);
 
 /* ---- for the API's fast paths (interrupts masked by the caller) ---- */
 
-static inline void *buddy_cache_pop(struct buddy_cache *pc, unsigned int o)
+/* A run of @n pages (1 <= n <= 8) from the cache, or NULL. */
+static inline void *buddy_cache_pop(struct buddy_cache *pc, uint64_t n)
 {
-	struct cache_block *b = pc->head[o];
+	struct cache_block *b = pc->head[n - 1];
 
 	if (unlikely(!b))
 		return NULL;
-	pc->head[o] = b->next;
-	mm_stat_set(&pc->count[o], mm_stat_read(&pc->count[o]) - 1);
+	pc->head[n - 1] = b->next;
+	mm_stat_set(&pc->count[n - 1], mm_stat_read(&pc->count[n - 1]) - 1);
 	pm_set_state(b->pm, PM_ALLOC); /* order, nr_pages already */
 	return b;
 }
 
 /*
- * @pm heads an allocated whole block of order @o <= 3 (PM_ALLOC, ->order
- * o, ->nr_pages 2^o): push it.  false when the cache is at its high mark.
+ * @pm heads an allocated run of @n pages (1 <= n <= 8): push it.  false
+ * when that list is at its high mark.
  */
 static inline bool buddy_cache_push_fast(struct buddy_cache *pc,
 					 struct page_meta *pm, void *addr,
-					 unsigned int o)
+					 uint64_t n)
 {
-	unsigned long n = mm_stat_read(&pc->count[o]);
+	unsigned long c = mm_stat_read(&pc->count[n - 1]);
 	struct cache_block *b = addr;
 
-	if (unlikely(n >= pc->high[o]))
+	if (unlikely(c >= pc->high[n - 1]))
 		return false;
 	pm_set_state(pm, PM_PCP);
 	b->pm = pm;
-	b->next = pc->head[o];
-	pc->head[o] = b;
-	mm_stat_set(&pc->count[o], n + 1);
+	b->next = pc->head[n - 1];
+	pc->head[n - 1] = b;
+	mm_stat_set(&pc->count[n - 1], c + 1);
 	return true;
 }
 
 /*
- * The order of the whole cacheable block @pm heads, or -1: PM_ALLOC, order
- * o <= 3, nr_pages == 2^o (a shrunk run keeps its order, an exact odd
- * count is not whole).  On the kernel one aligned 8-byte load of the whole
- * page_meta (single-copy atomic; the state is one byte of it, see
- * pm_state()); on the host the state first (relaxed atomic), the rest only
- * once the state says the caller holds the run.
+ * The page count of the allocated run @pm heads when the cache takes it
+ * (PM_ALLOC, 1..8 pages), else 0.  On the kernel one aligned 8-byte load
+ * of the whole page_meta (single-copy atomic; the state is one byte of it,
+ * see pm_state()); on the host the state first (relaxed atomic), the count
+ * only once the state says the caller holds the run.
  */
-static inline int buddy_whole_block(const struct page_meta *pm)
+static inline uint64_t buddy_cacheable_run(const struct page_meta *pm)
 {
 #ifdef HARTSLAB_KERNEL
 	uint64_t w = *(const volatile uint64_t *)pm;
-	unsigned int o = (w >> 8) & 0xff;
+	uint64_t n = w >> 32;
 
 	_Static_assert(sizeof(struct page_meta) == 8, "one word");
-	if (o < BUDDY_CACHE_ORDERS &&
-	    w == (PM_ALLOC | ((uint64_t)o << 8) | ((uint64_t)1 << (32 + o))))
-		return o;
-	return -1;
+	_Static_assert(offsetof(struct page_meta, nr_pages) == 4, "high half");
+	if ((uint8_t)w == PM_ALLOC && n - 1 < BUDDY_CACHE_RUNS)
+		return n;
+	return 0;
 #else
-	unsigned int o;
+	uint64_t n;
 
 	if (pm_state(pm) != PM_ALLOC)
-		return -1;
-	o = pm->order;
-	if (o < BUDDY_CACHE_ORDERS && pm->nr_pages == 1u << o)
-		return o;
-	return -1;
+		return 0;
+	n = pm->nr_pages;
+	return n - 1 < BUDDY_CACHE_RUNS ? n : 0;
 #endif
 }
 

@@ -17,9 +17,22 @@
 #include "mm/internal.h"
 #include "mm/slab.h"
 
+/*
+ * The fast paths reach every field they use with one load at an immediate
+ * offset (-2048..2047) from the slot pointer: slab and pages first, then
+ * kmalloc's table.
+ */
 struct mm_hart {
-	struct slab_hart slab; /* first: kmalloc's lbu reaches cls_idx */
+	struct slab_hart slab;
 	struct buddy_cache pages;
+	/*
+	 * A copy of slab_class_idx[] (size -> class), owner-read only:
+	 * kmalloc finds its class relative to the slot pointer it already
+	 * has, without forming the table's address; the table's start is
+	 * within 2 KiB of the slot so that one lbu with an immediate offset
+	 * reaches entry [size] once size is added to the slot pointer.
+	 */
+	uint8_t cls_idx[SLAB_IDX_SIZE];
 	unsigned int index;
 	int node;
 	bool ready;

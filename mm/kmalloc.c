@@ -26,7 +26,7 @@ void *__mm_fast kmalloc(size_t size, unsigned int flags)
 	 * class of the stand-in slot a hart has before mm_hart_init().
 	 */
 	if (likely(size < SLAB_IDX_SIZE && !flags)) {
-		struct mm_class *c = &h->slab.cls[h->slab.cls_idx[size]];
+		struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
 		unsigned long irq = port_irq_save();
 		void *p = slab_alloc_fast(c);
 
@@ -34,6 +34,8 @@ void *__mm_fast kmalloc(size_t size, unsigned int flags)
 		if (likely(p))
 			return p;
 	}
+	if (size > SLAB_MAX_SIZE && size <= BUDDY_CACHE_RUNS * PAGE_SIZE)
+		return alloc_pages((size + PAGE_SIZE - 1) >> PAGE_SHIFT, flags);
 	return mm_kmalloc_slow(size, flags);
 }
 
@@ -73,7 +75,7 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
 		slab_free_slow(slab_of(va), va);
 		return;
 	}
-	mm_free_pages_slow((void *)p, "kfree");
+	free_pages((void *)p);
 }
 
 /*
@@ -183,22 +185,19 @@ void *alloc_pages_order(unsigned int order, unsigned int flags)
 }
 
 /*
- * 1, 2, 4 or 8 pages with no flags pop the hart's block cache: a cached
- * block is PM_PCP with its order and nr_pages already set, so it becomes
- * an allocated run by its state alone (PM_PCP -> PM_ALLOC never passes
- * PM_FREE: no section lock, mm/section.h).  (n >> 1) - (n >> 3) is the
- * order of n in {1, 2, 4, 8} without a bit scan.  On the stand-in slot a
- * hart has before mm_hart_init() the cache is empty, so it misses.
+ * 1..8 pages with no flags pop the hart's block cache: a cached run is
+ * PM_PCP with its order and nr_pages already set, so it becomes an
+ * allocated run by its state alone (PM_PCP -> PM_ALLOC never passes
+ * PM_FREE: no section lock, mm/section.h).  On the stand-in slot a hart
+ * has before mm_hart_init() the cache is empty, so it misses.
  */
 void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
 {
 	struct mm_hart *h = mm_hart_fast();
 
-	if (likely(!flags && nr_pages - 1 < 8 &&
-		   !(nr_pages & (nr_pages - 1)))) {
-		unsigned int o = (nr_pages >> 1) - (nr_pages >> 3);
+	if (likely(!flags && nr_pages - 1 < BUDDY_CACHE_RUNS)) {
 		unsigned long irq = port_irq_save();
-		void *p = buddy_cache_pop(&h->pages, o);
+		void *p = buddy_cache_pop(&h->pages, nr_pages);
 
 		port_irq_restore(irq);
 		if (likely(p))
@@ -208,16 +207,16 @@ void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
 }
 
 /*
- * free_pages() of a whole block of 1, 2, 4 or 8 pages of the section
- * holding this hart's slot, while that order of the cache is below its
- * high mark, pushes it on the cache.  The block is accepted only when it
- * is page aligned, inside that section, and its page_meta says PM_ALLOC,
- * order o <= 3, nr_pages 2^o (buddy_whole_block): exactly what the slow
- * path would also push.  Anything else (a non-head page, a tail of a run,
- * a slab page, a page already free or cached, the section prefix, an
- * address in no section or in another one, NULL) goes to the slow path,
- * which checks and reports.  Pages have no owner hart: any hart may cache
- * any block.  PM_ALLOC -> PM_PCP never passes PM_FREE: no lock.
+ * free_pages() of a run of 1..8 pages of the section holding this hart's
+ * slot, while that list of the cache is below its high mark, pushes it on
+ * the cache.  The run is accepted only when it is page aligned, inside
+ * that section, and its page_meta says PM_ALLOC with 1..8 pages
+ * (buddy_cacheable_run): exactly what the slow path would also push.  Anything
+ * else (a non-head page, a tail of a run, a slab page, a page already free or
+ * cached, the section prefix, an address in no section or in another one, NULL)
+ * goes to the slow path, which checks and reports.  Pages have no owner hart:
+ * any hart may cache any block.  PM_ALLOC -> PM_PCP never passes PM_FREE: no
+ * lock.
  */
 void __mm_fast free_pages(void *addr)
 {
@@ -225,12 +224,12 @@ void __mm_fast free_pages(void *addr)
 	struct page_meta *pm = buddy_cache_meta(&h->pages, (uintptr_t)addr);
 
 	if (likely(pm)) {
-		int o = buddy_whole_block(pm);
+		uint64_t n = buddy_cacheable_run(pm);
 
-		if (likely(o >= 0)) {
+		if (likely(n)) {
 			unsigned long irq = port_irq_save();
 			bool done =
-				buddy_cache_push_fast(&h->pages, pm, addr, o);
+				buddy_cache_push_fast(&h->pages, pm, addr, n);
 
 			port_irq_restore(irq);
 			if (likely(done))

@@ -43,9 +43,16 @@ size_t mm_hart_slot_size(void)
 	return align_up(sizeof(struct mm_hart), 64);
 }
 
+_Static_assert(offsetof(struct mm_hart, cls_idx) < 2048,
+	       "kmalloc reaches cls_idx with one lbu immediate");
+_Static_assert(offsetof(struct mm_hart, pages) + sizeof(struct buddy_cache) <
+		       2048,
+	       "the page fast paths reach the cache with immediates");
+
 static void hart_slot_init(struct mm_hart *h, unsigned int index)
 {
 	memset(h, 0, sizeof(*h));
+	memcpy(h->cls_idx, slab_class_idx, sizeof(h->cls_idx));
 	slab_hart_init(&h->slab, index, mm_hart_node[index]);
 	buddy_cache_init(&h->pages, mm_hart_node[index]);
 	h->index = index;
@@ -88,8 +95,7 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 	for (i = 0; i < MM_NR_CLASSES; i++)
 		unplaced.slab.cls[i].cur = &slab_none;
 	unplaced.slab.cls_none.cur = &slab_none;
-	memcpy(unplaced.slab.cls_idx, slab_class_idx,
-	       sizeof(unplaced.slab.cls_idx));
+	memcpy(unplaced.cls_idx, slab_class_idx, sizeof(unplaced.cls_idx));
 	mm_nr_harts = nr_harts;
 	for (i = 0; i < MM_MAX_HARTS; i++) {
 		mm_harts[i] = &unplaced;

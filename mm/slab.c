@@ -74,8 +74,6 @@ _Static_assert(sizeof(struct mm_class) == 64, "kmalloc scales by 64");
 _Static_assert(offsetof(struct slab_hart, cls_none) ==
 		       MM_NR_CLASSES * sizeof(struct mm_class),
 	       "cls_none follows cls[]");
-_Static_assert(offsetof(struct slab_hart, cls_idx) < 2048,
-	       "kmalloc reaches cls_idx with one lbu immediate");
 
 /* Every hart's slabs, by index (remote frees find the owner here). */
 static struct slab_hart *slab_harts[MM_MAX_HARTS];
@@ -142,7 +140,6 @@ void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 	h->slab_tag =
 		(slab_secret * (2 * index + 3)) ^ ((uint64_t)index << 32) ^ 1;
 	h->slab_tag |= 1;
-	memcpy(h->cls_idx, slab_class_idx, sizeof(h->cls_idx));
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		struct mm_class *k = &h->cls[c];
 

@@ -101,13 +101,6 @@ struct slab_hart {
 	int node;
 	/* shared: slabs other harts queued for this one (Treiber stack). */
 	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
-	/*
-	 * A copy of slab_class_idx[] (size -> class), owner-read only:
-	 * kmalloc finds its class relative to the slot pointer it already
-	 * has, without forming the table's address.  Within 2 KiB of the
-	 * slot start so that one lbu with an immediate offset reaches it.
-	 */
-	uint8_t cls_idx[SLAB_IDX_SIZE];
 } __attribute__((aligned(64)));
 
 extern struct slab slab_none;
