@@ -111,7 +111,6 @@ void slab_init_classes(uint64_t secret)
 	}
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
-	slab_none.inuse = 1;
 }
 
 unsigned int slab_class_of(size_t size)
@@ -145,7 +144,7 @@ void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 
 		k->cur = &slab_none;
 		k->partial = k->full = k->spare = NULL;
-		mm_stat_set(&k->nr_alloc, 0);
+		mm_stat_set(&k->local_frees, 0);
 		mm_stat_set(&k->nr_slabs, 0);
 		mm_stat_set(&k->remote_frees, 0);
 		mm_stat_set(&k->taken_back, 0);
@@ -286,7 +285,7 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
-	s->tag = (uintptr_t)s ^ h->slab_tag;
+	s->tag = (uintptr_t)s ^ h->slab_tag ^ SLAB_TAG_NOT_CUR;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
@@ -338,7 +337,8 @@ static unsigned int slab_splice(struct mm_class *c, struct slab *s,
 		return 0;
 	*last = slab_link(s, s->free);
 	s->free = list;
-	s->inuse -= n;
+	if (s->where != SLAB_CUR)
+		s->inuse -= n;
 	mm_stat_add(&c->taken_back, n);
 	return n;
 }
@@ -384,6 +384,36 @@ static void slab_process_revisit(struct slab_hart *h)
 	}
 }
 
+/* Objects on @s's own free list (bounded: a corrupt list cannot loop). */
+uint32_t slab_free_count(const struct slab *s)
+{
+	const uintptr_t *p = s->free;
+	uint32_t n = 0;
+
+	while ((const void *)p != (const void *)s && n < s->nr_objs) {
+		n++;
+		p = slab_unlink(s, *p);
+	}
+	return n;
+}
+
+/* @s becomes @c's current slab: frozen, its tag matches (see slab.h). */
+static void set_current(struct mm_class *c, struct slab *s)
+{
+	s->where = SLAB_CUR;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	c->cur = s;
+}
+
+/* @s stops being current: its tag stops matching, ->inuse is recounted. */
+static void unset_current(struct mm_class *c, struct slab *s)
+{
+	c->cur = &slab_none;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	s->inuse = s->nr_objs - slab_free_count(s);
+	s->where = 0;
+}
+
 /*
  * The current slab is exhausted: detach it as FULL, unless remote frees
  * are waiting in it (then they are taken and it stays current).  The CAS
@@ -402,8 +432,7 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 			    memory_order_release, memory_order_relaxed))
 			break;
 	}
-	c->cur = &slab_none;
-	s->inuse -= SLAB_CUR_BIAS;
+	unset_current(c, s);
 	list_add_slab(c, s, SLAB_FULL);
 	return true;
 }
@@ -441,9 +470,7 @@ void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 			if (!s)
 				return NULL;
 		}
-		s->where = SLAB_CUR;
-		s->inuse += SLAB_CUR_BIAS;
-		c->cur = s;
+		set_current(c, s);
 	}
 	return slab_alloc_fast(c);
 }
@@ -500,6 +527,11 @@ static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 	slab_debug_poison(s, (void *)va);
 	*(uintptr_t *)va = slab_link(s, s->free);
 	s->free = (void *)va;
+	mm_stat_add(&c->local_frees, 1);
+	if (s->where == SLAB_CUR) { /* frozen: no count, stays current */
+		port_irq_restore(irq);
+		return;
+	}
 	s->inuse--;
 	if (s->where == SLAB_FULL)
 		slab_try_attach(c, s);
@@ -594,10 +626,8 @@ static void drain_class(struct mm_class *c, bool all)
 	s = c->cur;
 	if (s != &slab_none) {
 		slab_take_remote(c, s);
-		if (all && s->inuse == SLAB_CUR_BIAS) {
-			c->cur = &slab_none;
-			s->inuse = 0;
-			s->where = 0;
+		if (all && slab_free_count(s) == s->nr_objs) {
+			unset_current(c, s);
 			slab_retire(c, s);
 		}
 	}

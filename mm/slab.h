@@ -30,11 +30,15 @@
 #define MM_NR_CLASSES 26
 
 /*
- * While a slab is its class's current slab, ->inuse carries this bias, so
- * the free fast path's "about to become empty" test never fires for it
- * (a hot kmalloc/kfree pair stays on the fast path).
+ * A hart's current slab of a class is frozen, as SLUB freezes its per-CPU
+ * slab: its ->inuse is not kept while it is current (the fast paths do not
+ * count), and it is recomputed from the free list when it stops being
+ * current.  ->tag is (slab ^ owner's slab_tag) only while the slab is
+ * current; otherwise it has SLAB_TAG_NOT_CUR flipped (0 once released).  So
+ * kfree's one compare of the tag checks "a slab header", "this hart's" and
+ * "current" at once, and every other free takes the exact slow path.
  */
-#define SLAB_CUR_BIAS (1u << 20)
+#define SLAB_TAG_NOT_CUR 2UL
 
 /* slab->where: which of the owner's lists holds the slab. */
 enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
@@ -51,7 +55,7 @@ struct slab {
 	uintptr_t tag;	 /* slab ^ owner's slab_hart->slab_tag */
 	uintptr_t first; /* address of object 0 */
 	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
-	uint32_t inuse;	 /* objects not on ->free */
+	uint32_t inuse;	 /* objects not on ->free; stale while current */
 	uint16_t owner;	 /* hart index */
 	uint8_t cls;
 	uint8_t where; /* SLAB_* */
@@ -70,7 +74,7 @@ struct mm_class {
 	struct slab *full;    /* detached: no free objects when last seen */
 	struct slab *spare;   /* one empty slab kept back */
 	/* Written by the owner only; read by stats (relaxed). */
-	mm_stat_t nr_alloc;
+	mm_stat_t local_frees; /* counted on the slow path only */
 	mm_stat_t nr_slabs;
 	mm_stat_t remote_frees; /* this hart freed others' objects */
 	mm_stat_t taken_back;	/* remote frees taken back */
@@ -163,36 +167,26 @@ static inline void *slab_alloc_fast(struct mm_class *c)
 	s->free = slab_unlink(s, *obj);
 	slab_debug_check_alloc(s, obj);
 	*obj = 0;
-	s->inuse++;
-	mm_stat_add(&c->nr_alloc, 1);
 	return obj;
 }
 
 /*
- * Push onto the owner's own slab.  false: take the slow path (a test
- * failed, or the slab was full or is about to become empty).
+ * Push onto this hart's current slab @s (the caller checked the tag).
+ * false: take the slow path (not an object start, or it looks free).
+ * The slab stays current whatever its fill: no count, no list move.
  */
 static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 {
 	uint64_t key = s->key; /* immutable: loaded once */
 	unsigned long flags;
-	uint32_t n;
-	void *old;
 
 	if (unlikely(!slab_obj_valid(s, va) ||
 		     !((*(const uintptr_t *)va ^ key ^ va) >> SLAB_SHIFT)))
 		return false;
 	flags = port_irq_save();
-	old = s->free;
-	n = s->inuse - 1;
-	if (unlikely(old == (void *)s || !n)) {
-		port_irq_restore(flags);
-		return false;
-	}
 	slab_debug_poison(s, (void *)va);
-	*(uintptr_t *)va = (uintptr_t)old ^ key; /* slab_link() */
+	*(uintptr_t *)va = (uintptr_t)s->free ^ key; /* slab_link() */
 	s->free = (void *)va;
-	s->inuse = n;
 	port_irq_restore(flags);
 	return true;
 }
@@ -211,5 +205,7 @@ void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
 void slab_drain_hart(struct slab_hart *sh, bool all);
 unsigned int slab_class_of(size_t size);
+/* Objects on @s's own free list (statistics of a current slab). */
+uint32_t slab_free_count(const struct slab *s);
 
 #endif

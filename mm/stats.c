@@ -147,7 +147,7 @@ static unsigned long list_inuse(struct slab *s)
 
 int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 {
-	unsigned long inuse = 0, taken = 0;
+	unsigned long inuse = 0, taken = 0, local = 0;
 	unsigned int i;
 
 	if (cls >= MM_NR_CLASSES || hart >= (int)mm_nr_harts)
@@ -161,19 +161,33 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 		if (!h->ready || (hart >= 0 && (int)i != hart))
 			continue;
 		st->slabs += rdl(&c->nr_slabs);
-		st->allocs += rdl(&c->nr_alloc);
+		local += rdl(&c->local_frees);
 		st->remote_frees += rdl(&c->remote_frees);
 		taken += rdl(&c->taken_back);
-		if (c->cur != &slab_none)
-			inuse += c->cur->inuse - SLAB_CUR_BIAS;
+		if (c->cur != &slab_none) /* frozen: count its free list */
+			inuse += c->cur->nr_objs - slab_free_count(c->cur);
 		inuse += list_inuse(c->partial) + list_inuse(c->full);
 	}
-	/* Remote frees not yet taken back still count in their slab. */
-	inuse -= st->remote_frees - taken;
-	st->in_use = hart < 0 ? inuse : 0;
-	st->local_frees = st->allocs - inuse - st->remote_frees;
-	if (hart >= 0)
-		st->local_frees = 0; /* only meaningful as a total */
+	/*
+	 * The fast paths count nothing (mm/slab.h: frozen current slabs), so
+	 * what is exact is derived here: in_use from the slabs (remote frees
+	 * not yet taken back still count in their slab), remote_frees from
+	 * the remote path.  local_frees counts the local frees that took
+	 * the slow path, and allocs = in_use + local_frees + remote_frees:
+	 * an object allocated and freed within one current slab's term is
+	 * in neither.
+	 */
+	if (hart < 0) {
+		inuse -= st->remote_frees - taken;
+		st->in_use = inuse;
+		st->local_frees = local;
+		st->allocs = inuse + local + st->remote_frees;
+	} else {
+		/* One hart's view: what its slabs handed out. */
+		st->in_use = 0;
+		st->local_frees = 0;
+		st->allocs = inuse + local + taken;
+	}
 	return 0;
 }
 
