@@ -17,26 +17,54 @@
 
 #include "mm/hart.h"
 
-void *__mm_fast kmalloc(size_t size, unsigned int flags)
+static void *__attribute__((noinline))
+kmalloc_miss(size_t size, unsigned int flags)
 {
-	struct mm_hart *h = mm_hart_fast();
-
-	/*
-	 * 2049..4095 map to h->cls_none, which always misses; so does every
-	 * class of the stand-in slot a hart has before mm_hart_init().
-	 */
-	if (likely(size < SLAB_IDX_SIZE && !flags)) {
-		struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
-		unsigned long irq = port_irq_save();
-		void *p = slab_alloc_fast(c);
-
-		port_irq_restore(irq);
-		if (likely(p))
-			return p;
-	}
 	if (size > SLAB_MAX_SIZE && size <= BUDDY_CACHE_RUNS * PAGE_SIZE)
 		return alloc_pages((size + PAGE_SIZE - 1) >> PAGE_SHIFT, flags);
 	return mm_kmalloc_slow(size, flags);
+}
+
+/*
+ * The slab fast path: the class by one byte load relative to the slot
+ * (2049..4095 map to h->cls_none, which always misses; so does every class
+ * of the stand-in slot a hart has before mm_hart_init()), then a pop from
+ * the frozen current slab with interrupts masked.
+ */
+static inline void *kmalloc_fast(struct mm_hart *h, size_t size)
+{
+	struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
+	unsigned long irq = port_irq_save();
+	void *p = slab_alloc_fast(c);
+
+	port_irq_restore(irq);
+	return p;
+}
+
+void *__mm_fast kmalloc_kernel(size_t size)
+{
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(size < SLAB_IDX_SIZE)) {
+		void *p = kmalloc_fast(h, size);
+
+		if (likely(p))
+			return p;
+	}
+	return kmalloc_miss(size, GFP_KERNEL);
+}
+
+void *__mm_fast __kmalloc(size_t size, unsigned int flags)
+{
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely(size < SLAB_IDX_SIZE && !flags)) {
+		void *p = kmalloc_fast(h, size);
+
+		if (likely(p))
+			return p;
+	}
+	return kmalloc_miss(size, flags);
 }
 
 void *kzalloc(size_t size, unsigned int flags)
@@ -85,22 +113,23 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     lies in [h, h + fast_span), inside the run of sections holding
  *     this hart's slot, so reading it cannot fault (NULL, and anything
  *     below the slot, fails here; the stand-in slot's span is 0);
- *  2. its tag is (header address ^ this hart's slab_tag), a per-boot
- *     secret: user data or a stale header does not match by accident, a
- *     released slab has tag 0, and another hart's slab (a remote free)
- *     fails, so this is the magic and the owner test in one compare;
+ *  2. its tag is (header address ^ this hart's slot address), which
+ *     only this hart's current slabs carry (mm/slab.h): user data or a
+ *     stale header does not match by accident, a released slab has tag 0,
+ *     a slab that is not current or another hart's slab (a remote free)
+ *     fails, so this is the magic, the owner and the "current" test in one
+ *     compare;
  *  3. the address is the start of an object (exact, one multiply);
  *  4. its first word is not an encoded free link (a double free always
  *     fails this and the slow path then walks the lists exactly; user
- *     data fails it only by a 2^-50 accident, costing time, not safety);
- *  5. the slab was not full and does not become empty (the current slab
- *     carries SLAB_CUR_BIAS, so it never does here).
+ *     data fails it only by a 2^-50 accident, costing time, not safety).
+ * The current slab is frozen: no count to keep, whatever its fill.
  */
 /*
  * Read the tag word of what may or may not be a slab header.  The word is
  * mapped (test 1) but may be anything: page_meta, another hart's page,
  * user data being written concurrently.  Its value is trusted only when it
- * equals our own secret tag, which only this hart ever writes (slab_new()
+ * equals our own current-slab tag, which only this hart ever writes (slab_new()
  * runs on the owner), so a concurrent writer can never make it match.  The
  * read is deliberately racy: hide it from ThreadSanitizer.
  */
@@ -125,7 +154,7 @@ void __mm_fast kfree(const void *p)
 
 	if (likely((uintptr_t)s - (uintptr_t)h <
 			   mm_stat_read(&h->slab.fast_span) &&
-		   slab_peek_tag(s) == ((uintptr_t)s ^ h->slab.slab_tag) &&
+		   slab_peek_tag(s) == ((uintptr_t)s ^ (uintptr_t)&h->slab) &&
 		   slab_free_fast(s, va)))
 		return;
 	kfree_generic(p);

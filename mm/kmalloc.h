@@ -30,7 +30,20 @@
 
 #include "mm/page.h"
 
-void *kmalloc(size_t size, unsigned int flags);
+/*
+ * kmalloc() with flags known to be GFP_KERNEL at the call site is
+ * resolved there to kmalloc_kernel(), whose fast path has no flags test
+ * and whose call needs no flags argument; __kmalloc() is the general one.
+ */
+void *__kmalloc(size_t size, unsigned int flags);
+void *kmalloc_kernel(size_t size);
+
+static inline void *kmalloc(size_t size, unsigned int flags)
+{
+	if (__builtin_constant_p(flags) && flags == GFP_KERNEL)
+		return kmalloc_kernel(size);
+	return __kmalloc(size, flags);
+}
 void *kzalloc(size_t size, unsigned int flags);
 void *kmalloc_array(size_t n, size_t size, unsigned int flags);
 void *kcalloc(size_t n, size_t size, unsigned int flags);

@@ -135,10 +135,6 @@ void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 	memset(h, 0, sizeof(*h));
 	h->index = index;
 	h->node = node;
-	/* Odd, so that no slab's tag is 0 (a released slab's). */
-	h->slab_tag =
-		(slab_secret * (2 * index + 3)) ^ ((uint64_t)index << 32) ^ 1;
-	h->slab_tag |= 1;
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		struct mm_class *k = &h->cls[c];
 
@@ -285,7 +281,7 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
-	s->tag = (uintptr_t)s ^ h->slab_tag ^ SLAB_TAG_NOT_CUR;
+	s->tag = (uintptr_t)s ^ (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;

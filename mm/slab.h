@@ -33,10 +33,14 @@
  * A hart's current slab of a class is frozen, as SLUB freezes its per-CPU
  * slab: its ->inuse is not kept while it is current (the fast paths do not
  * count), and it is recomputed from the free list when it stops being
- * current.  ->tag is (slab ^ owner's slab_tag) only while the slab is
- * current; otherwise it has SLAB_TAG_NOT_CUR flipped (0 once released).  So
- * kfree's one compare of the tag checks "a slab header", "this hart's" and
- * "current" at once, and every other free takes the exact slow path.
+ * current.  ->tag is (slab ^ the owner's struct slab_hart address) only
+ * while the slab is current; otherwise it has SLAB_TAG_NOT_CUR flipped (0
+ * once released).  So kfree's one compare of the tag checks "a slab
+ * header", "this hart's" and "current" at once, and every other free takes
+ * the exact slow path.  The value is specific to the slab's address and to
+ * the hart (user data does not hold it by accident; a header copied
+ * elsewhere does not match), and no hart's slot is ever a slab, so neither
+ * form is 0.
  */
 #define SLAB_TAG_NOT_CUR 2UL
 
@@ -52,7 +56,7 @@ struct slab {
 	/* Owner-only, hot: first cache line. */
 	void *free;	 /* next object to hand out; == slab: none */
 	uint64_t key;	 /* free-link encoding key */
-	uintptr_t tag;	 /* slab ^ owner's slab_hart->slab_tag */
+	uintptr_t tag;	 /* slab ^ owner's slab_hart address (see above) */
 	uintptr_t first; /* address of object 0 */
 	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
 	uint32_t inuse;	 /* objects not on ->free; stale while current */
@@ -91,8 +95,6 @@ struct slab_hart {
 	struct mm_class cls[MM_NR_CLASSES];
 	/* kmalloc of 2049..4095 bytes lands here: never has an object. */
 	struct mm_class cls_none;
-	/* Header tag of this hart's slabs: slab->tag == slab ^ slab_tag. */
-	uintptr_t slab_tag;
 	/*
 	 * kfree's fast range: a slab header in [this slot, this slot +
 	 * fast_span) lies in mapped section memory (0: no fast frees).

@@ -26,6 +26,7 @@ __thread bool port_host_irqs_off;
 #endif
 uintptr_t port_host_phys_offset;
 void *port_host_hart_mm[MM_MAX_HARTS];
+__thread void *port_host_this_mm;
 
 static atomic_bool hart_online[MM_MAX_HARTS];
 static atomic_int drain_req[MM_MAX_HARTS];
@@ -60,6 +61,7 @@ void port_host_set_hart(unsigned int index)
 	if (index >= MM_MAX_HARTS)
 		port_panic("port_host_set_hart: index %u out of range", index);
 	port_host_hart_index = index;
+	port_host_this_mm = port_host_hart_mm[index];
 	atomic_store_explicit(&drain_req[index], 0, memory_order_relaxed);
 	atomic_store_explicit(&hart_online[index], true, memory_order_release);
 }
@@ -79,6 +81,7 @@ void port_host_reset(void)
 		atomic_store(&drain_req[i], 0);
 		port_host_hart_mm[i] = NULL;
 	}
+	port_host_this_mm = NULL;
 	atomic_store(&kicks, 0);
 }
 
@@ -88,6 +91,7 @@ void port_reset_hart_mm(void *mm)
 
 	for (i = 0; i < MM_MAX_HARTS; i++)
 		port_host_hart_mm[i] = mm;
+	port_host_this_mm = mm;
 }
 
 void port_host_set_quiet(bool q)

@@ -23,17 +23,24 @@ static inline unsigned int port_this_hart(void)
 	return port_host_hart_index;
 }
 
-/* Indexed by hart index; cleared by port_host_reset(). */
+/*
+ * Indexed by hart index; cleared by port_host_reset().  The calling
+ * thread's entry is mirrored in a thread-local pointer (one load on the
+ * fast paths, like tp->mm on the kernel), refreshed when a thread becomes
+ * a hart (port_host_set_hart()) and whenever the entry is set.
+ */
 extern void *port_host_hart_mm[];
+extern __thread void *port_host_this_mm;
 
 static inline void *port_hart_mm(void)
 {
-	return port_host_hart_mm[port_host_hart_index];
+	return port_host_this_mm;
 }
 
 static inline void port_set_hart_mm(void *mm)
 {
 	port_host_hart_mm[port_host_hart_index] = mm;
+	port_host_this_mm = mm;
 }
 
 /* mm_init() time: every hart's pointer (threads may become harts later). */
