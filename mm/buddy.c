@@ -58,10 +58,7 @@ static void list_add_block(struct mm_section *s, uint64_t idx,
 		head->prev = b;
 	s->free_list[order] = b;
 	s->free_mask |= 1u << order;
-	s->meta[idx].order = order;
-	s->meta[idx].nr_pages = 0;
-	pm_set_state(&s->meta[idx], PM_FREE);
-	mm_stat_add(&s->nr_free[order], 1);
+	pm_set_free(&s->meta[idx], order);
 }
 
 static void list_del_block(struct mm_section *s, uint64_t idx,
@@ -78,7 +75,6 @@ static void list_del_block(struct mm_section *s, uint64_t idx,
 	if (!s->free_list[order])
 		s->free_mask &= ~(1u << order);
 	pm_set_state(&s->meta[idx], PM_TAIL);
-	mm_stat_add(&s->nr_free[order], (unsigned long)-1);
 }
 
 static void add_free_pages(struct mm_section *s, int64_t n)
@@ -102,7 +98,7 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 		if (bidx >= s->npages || s->npages - bidx < (1ULL << order))
 			break;
 		bm = &s->meta[bidx];
-		if (pm_state(bm) != PM_FREE || bm->order != order)
+		if (!pm_is_free_block(bm, order))
 			break;
 		list_del_block(s, bidx, order);
 		if (bpfn < pfn) {
@@ -112,6 +108,67 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 		order++;
 	}
 	list_add_block(s, idx, order);
+}
+
+/*
+ * Deferred merging, orders DEFER_MIN..MM_MAX_ORDER-1: a whole block freed
+ * by buddy_free_run() into an empty slot of its order is kept there, PM_PCP
+ * (so no merger takes it), counted free, off the lists; the next
+ * alloc_block() of that order takes it back without a split, so a loop of
+ * 2 MiB allocations and frees does not split a large block down and merge
+ * it up again every time.  A slot holds one block; any allocation the
+ * lists cannot satisfy first merges every deferred block of the section
+ * (flush_deferred), so deferral never makes an allocation fail.  Lock
+ * held throughout.
+ */
+#define DEFER_MIN 4
+
+static void flush_deferred(struct mm_section *s)
+{
+	unsigned int o;
+
+	for (o = DEFER_MIN; o < MM_MAX_ORDER; o++) {
+		uint64_t d = s->deferred[o];
+
+		if (!d)
+			continue;
+		s->deferred[o] = 0;
+		add_free_pages(s, -(1LL << o));
+		free_block(s, d - 1, o);
+	}
+}
+
+static bool take_deferred(struct mm_section *s, unsigned int order,
+			  uint64_t *idxp)
+{
+	uint64_t d;
+
+	if (order < DEFER_MIN || order >= MM_MAX_ORDER)
+		return false;
+	d = s->deferred[order];
+	if (!d)
+		return false;
+	s->deferred[order] = 0;
+	pm_set_state(&s->meta[d - 1], PM_TAIL);
+	add_free_pages(s, -(1LL << order));
+	*idxp = d - 1;
+	return true;
+}
+
+/* Free a whole aligned block: deferred if its slot is empty, else merged. */
+static void free_block_defer(struct mm_section *s, uint64_t idx,
+			     unsigned int order)
+{
+	if (order < DEFER_MIN || order >= MM_MAX_ORDER || s->deferred[order]) {
+		free_block(s, idx, order);
+		return;
+	}
+	assert_locked(s);
+	s->meta[idx].order = order;
+	s->meta[idx].nr_pages = 0;
+	pm_set_state(&s->meta[idx], PM_PCP);
+	s->deferred[order] = idx + 1;
+	add_free_pages(s, 1LL << order);
 }
 
 /* Largest order <= @max that starts aligned at @pfn and fits in @n pages. */
@@ -149,7 +206,7 @@ void buddy_section_init(struct mm_section *s)
 	s->free_mask = 0;
 	for (o = 0; o < MM_NR_ORDERS; o++) {
 		s->free_list[o] = NULL;
-		mm_stat_set(&s->nr_free[o], 0);
+		s->deferred[o] = 0;
 	}
 	mm_stat_set(&s->free_pages, 0);
 	/* Not published yet: the lock only satisfies free_block's check. */
@@ -199,14 +256,22 @@ static bool alloc_block(struct mm_section *s, unsigned int order, bool low,
 
 	assert_locked(s);
 	if (low && s->end > LOWMEM_LIMIT) {
-		if (s->base >= LOWMEM_LIMIT ||
-		    !find_low_block(s, order, &idx, &o))
+		if (s->base >= LOWMEM_LIMIT)
+			return false;
+		flush_deferred(s);
+		if (!find_low_block(s, order, &idx, &o))
 			return false;
 	} else {
 		uint32_t m = s->free_mask >> order;
 
-		if (!m)
-			return false;
+		if (take_deferred(s, order, idxp))
+			return true;
+		if (!m) {
+			flush_deferred(s);
+			m = s->free_mask >> order;
+			if (!m)
+				return false;
+		}
 		o = order + mm_ctz(m);
 		idx = section_page_index(s, (uintptr_t)s->free_list[o]);
 	}
@@ -222,7 +287,9 @@ static bool alloc_block(struct mm_section *s, unsigned int order, bool low,
 
 static unsigned int order_for(uint64_t n)
 {
-	return n <= 1 ? 0 : mm_fls(n - 1) + 1;
+	if (!(n & (n - 1)))
+		return n ? mm_ctz(n) : 0;
+	return mm_fls(n - 1) + 1;
 }
 
 /*
@@ -318,8 +385,9 @@ void buddy_cache_init(struct buddy_cache *pc, int node)
 	pc->node = node;
 }
 
-void buddy_cache_set_section(struct buddy_cache *pc, const struct mm_section *s)
+void buddy_cache_set_section(struct buddy_cache *pc, struct mm_section *s)
 {
+	pc->pg_section = s;
 	pc->pg_vbase = s->vbase;
 	pc->pg_limit = s->npages << PAGE_SHIFT;
 	/* vbase is page aligned: (va >> 9) - (vbase >> 9) == idx * 8. */
@@ -476,10 +544,11 @@ static void report_bad_free(const char *what, const void *va,
 	mm_bad_use(kind, what, va);
 }
 
-struct page_meta *buddy_check_run(const void *addr, const char *what)
+struct page_meta *buddy_check_run(const void *addr, const char *what,
+				  struct mm_section **sp)
 {
 	uintptr_t va = (uintptr_t)addr;
-	struct page_meta *pm = section_meta_only(va);
+	struct page_meta *pm = section_meta(va, sp);
 
 	if (unlikely(!pm || pm_state(pm) != PM_ALLOC ||
 		     (va & (PAGE_SIZE - 1)))) {
@@ -489,10 +558,39 @@ struct page_meta *buddy_check_run(const void *addr, const char *what)
 	return pm;
 }
 
-void buddy_free_run(struct buddy_cache *pc, struct page_meta *pm, void *addr)
+void buddy_flush_deferred(void)
 {
-	uint64_t n = pm->nr_pages;
-	struct mm_section *s;
+	unsigned int i, nr = section_count();
+
+	for (i = 0; i < nr; i++) {
+		struct mm_section *s = section_get(i);
+		unsigned long flags = mm_spin_lock_irqsave(&s->lock);
+
+		flush_deferred(s);
+		mm_spin_unlock_irqrestore(&s->lock, flags);
+	}
+}
+
+void buddy_count_free(struct mm_section *s, uint64_t *nr_free)
+{
+	unsigned long flags = mm_spin_lock_irqsave(&s->lock);
+	unsigned int o;
+
+	for (o = 0; o < MM_NR_ORDERS; o++) {
+		struct free_block *b;
+		uint64_t n = 0;
+
+		for (b = s->free_list[o]; b; b = b->next)
+			n++;
+		nr_free[o] = n + !!s->deferred[o];
+	}
+	mm_spin_unlock_irqrestore(&s->lock, flags);
+}
+
+void buddy_free_run(struct buddy_cache *pc, struct mm_section *s,
+		    struct page_meta *pm, void *addr)
+{
+	uint64_t n = pm->nr_pages, idx;
 	unsigned long flags;
 
 	if (pc && n <= BUDDY_CACHE_RUNS) {
@@ -503,10 +601,13 @@ void buddy_free_run(struct buddy_cache *pc, struct page_meta *pm, void *addr)
 		port_irq_restore(flags);
 		return;
 	}
-	section_meta((uintptr_t)addr, &s);
+	idx = section_page_index(s, (uintptr_t)addr);
 	flags = mm_spin_lock_irqsave(&s->lock);
 	pm->nr_pages = 0;
-	free_range(s, section_page_index(s, (uintptr_t)addr), n);
+	if (!(n & (n - 1)) && !(sec_pfn(s, idx) & (n - 1)))
+		free_block_defer(s, idx, mm_ctz(n));
+	else
+		free_range(s, idx, n);
 	mm_spin_unlock_irqrestore(&s->lock, flags);
 }
 

@@ -37,6 +37,7 @@ struct buddy_cache {
 	 * its page_meta at pg_bias + (va >> 9).  0: every free misses.
 	 */
 	uintptr_t pg_vbase, pg_limit, pg_bias;
+	struct mm_section *pg_section;
 	int node;
 };
 
@@ -50,8 +51,7 @@ void buddy_section_init(struct mm_section *s);
 
 void buddy_cache_init(struct buddy_cache *pc, int node);
 /* Point @pc's free_pages fast lookup at section @s. */
-void buddy_cache_set_section(struct buddy_cache *pc,
-			     const struct mm_section *s);
+void buddy_cache_set_section(struct buddy_cache *pc, struct mm_section *s);
 /*
  * Give the cache back (@all) or trim each order to its keep level.
  * Interrupts masked.
@@ -69,16 +69,24 @@ void *buddy_alloc_pages(struct buddy_cache *pc, uint64_t n, bool lowmem,
 			int node);
 
 /*
- * The page_meta of an allocated run headed by @addr, or NULL after
- * reporting a bad free (@what names the caller).
+ * The page_meta of an allocated run headed by @addr (and its section in
+ * *@sp), or NULL after reporting a bad free (@what names the caller).
  */
-struct page_meta *buddy_check_run(const void *addr, const char *what);
-/* Free the run @addr whose head @pm buddy_check_run() accepted. */
-void buddy_free_run(struct buddy_cache *pc, struct page_meta *pm, void *addr);
+struct page_meta *buddy_check_run(const void *addr, const char *what,
+				  struct mm_section **sp);
+/* Free the run @addr of @s whose head @pm buddy_check_run() accepted. */
+void buddy_free_run(struct buddy_cache *pc, struct mm_section *s,
+		    struct page_meta *pm, void *addr);
 
 /* A slab block (order @order), every page marked PM_SLAB; NULL if none. */
 void *buddy_alloc_slab(unsigned int order, int node);
 void buddy_free_slab(void *addr, unsigned int order);
+
+/* Merge every section's deferred blocks (a full drain). */
+void buddy_flush_deferred(void);
+
+/* Free blocks per order of @s (reports: walks the lists under the lock). */
+void buddy_count_free(struct mm_section *s, uint64_t *nr_free);
 
 /* Shrink an allocated run in place to @nr_pages (krealloc). */
 void buddy_shrink_run(void *addr, uint64_t nr_pages);

@@ -163,6 +163,7 @@ void __mm_fast kfree(const void *p)
 size_t ksize(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
+	struct mm_section *s;
 	struct page_meta *pm;
 
 	if (!p)
@@ -170,7 +171,7 @@ size_t ksize(const void *p)
 	pm = section_meta_only(va);
 	if (pm && pm_state(pm) == PM_SLAB)
 		return slab_ksize(slab_of(va), va);
-	pm = buddy_check_run(p, "ksize");
+	pm = buddy_check_run(p, "ksize", &s);
 	return pm ? (size_t)pm->nr_pages << PAGE_SHIFT : 0;
 }
 
@@ -263,6 +264,15 @@ void __mm_fast free_pages(void *addr)
 			port_irq_restore(irq);
 			if (likely(done))
 				return;
+		} else if (pm_state(pm) == PM_ALLOC) {
+			/*
+			 * A longer run of the slot's section, checked as the
+			 * slow path would (an allocated head, page aligned):
+			 * straight to the section, no second lookup.
+			 */
+			buddy_free_run(&h->pages, h->pages.pg_section, pm,
+				       addr);
+			return;
 		}
 	}
 	mm_free_pages_slow(addr, "free_pages");

@@ -215,6 +215,8 @@ void mm_drain_this_hart(bool all)
 		slab_drain_hart(&h->slab, all);
 		buddy_cache_drain(&h->pages, all);
 	}
+	if (all)
+		buddy_flush_deferred();
 	port_irq_restore(irq);
 }
 
@@ -317,18 +319,19 @@ void *mm_kmalloc_slow(size_t size, unsigned int flags)
 
 void mm_free_pages_slow(void *addr, const char *what)
 {
+	struct mm_section *s;
 	struct page_meta *pm;
 	unsigned long irq;
 	struct mm_hart *h;
 
 	if (!addr)
 		return;
-	pm = buddy_check_run(addr, what);
+	pm = buddy_check_run(addr, what, &s);
 	if (!pm)
 		return;
 	irq = port_irq_save();
 	h = mm_this_hart();
 	port_irq_restore(irq);
 	/* The cache masks interrupts itself; h is this hart's for good. */
-	buddy_free_run(h->ready ? &h->pages : NULL, pm, addr);
+	buddy_free_run(h->ready ? &h->pages : NULL, s, pm, addr);
 }

@@ -52,7 +52,8 @@ enum {
 	PM_SLAB = 1,	 /* every page of a slab (so kfree masks to it) */
 	PM_FREE = 2,	 /* head of a free buddy block of .order */
 	PM_ALLOC = 3,	 /* head of an allocated run of .nr_pages */
-	PM_PCP = 4,	 /* in a hart's order-0 batch or run cache */
+	PM_PCP = 4,	 /* free outside the lists: a hart's block cache, or a
+			    section's deferred block (buddy.c) */
 	PM_RESERVED = 5, /* never handed out */
 	PM_META = 6,	 /* the section's own prefix */
 };
@@ -123,8 +124,8 @@ struct mm_section {
 	/* Protected by lock. */
 	uint32_t free_mask; /* bit o: free_list[o] not empty */
 	struct free_block *free_list[MM_NR_ORDERS];
-	mm_stat_t free_pages; /* stats read without the lock */
-	mm_stat_t nr_free[MM_NR_ORDERS];
+	uint64_t deferred[MM_NR_ORDERS]; /* buddy.c: page index + 1, or 0 */
+	mm_stat_t free_pages;		 /* stats read without the lock */
 };
 
 #ifdef HARTSLAB_KERNEL
@@ -151,29 +152,37 @@ static inline void pm_set_state(struct page_meta *pm, unsigned int st)
 #endif
 
 /*
- * Is @pm the head of an allocated single page (PM_ALLOC with order 0,
- * which alloc_run() and pcp_pop() give exactly the runs of one page; a
- * shrunk run keeps its order)?  free_pages' fast test.  On the kernel one
- * halfword load of state and order together: aligned, so single-copy
- * atomic, and still "one byte access" to ->state in the sense above: a
- * merger that races with it only reads.  The only writers of this page's
- * state and order are whoever holds the page (the caller, if the free is
- * legitimate) and, while it is PM_FREE, the section lock holder; in the
- * latter case (a double free racing with a merge) either value read is
- * not PM_ALLOC|0 << 8, so the slow path reports it.  On the host the state
- * first (relaxed atomic), ->order only once the state says the caller
- * owns the page, so there is no racing plain read.
+ * The head of a free block of @order (lock held): state and order, on the
+ * kernel with one halfword load.  Written under the lock only, whole:
+ * pm_set_free() on the kernel is one 8-byte store (state PM_FREE, the
+ * order, nr_pages 0), so a racing lock-free reader of the state byte (a
+ * free of a page it holds never sees PM_FREE) reads one value or the
+ * other, as with pm_set_state().
  */
 #ifdef HARTSLAB_KERNEL
-static inline bool pm_is_alloc_page(const struct page_meta *pm)
+static inline bool pm_is_free_block(const struct page_meta *pm,
+				    unsigned int order)
 {
 	_Static_assert(offsetof(struct page_meta, order) == 1, "state|order");
-	return *(const volatile uint16_t *)pm == PM_ALLOC;
+	return *(const volatile uint16_t *)pm == (PM_FREE | (order << 8));
+}
+
+static inline void pm_set_free(struct page_meta *pm, unsigned int order)
+{
+	*(volatile uint64_t *)pm = PM_FREE | ((uint64_t)order << 8);
 }
 #else
-static inline bool pm_is_alloc_page(const struct page_meta *pm)
+static inline bool pm_is_free_block(const struct page_meta *pm,
+				    unsigned int order)
 {
-	return pm_state(pm) == PM_ALLOC && pm->order == 0;
+	return pm_state(pm) == PM_FREE && pm->order == order;
+}
+
+static inline void pm_set_free(struct page_meta *pm, unsigned int order)
+{
+	pm->order = order;
+	pm->nr_pages = 0;
+	pm_set_state(pm, PM_FREE);
 }
 #endif
 

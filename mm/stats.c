@@ -60,8 +60,13 @@ int mm_get_section_info(unsigned int index, struct mm_section_info *info)
 	info->meta_bytes = s->meta_bytes;
 	info->managed_pages = s->managed_pages;
 	info->free_pages = rd(&s->free_pages);
-	for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
-		info->nr_free[o] = o < MM_NR_ORDERS ? rd(&s->nr_free[o]) : 0;
+	{
+		uint64_t nf[MM_NR_ORDERS];
+
+		buddy_count_free(s, nf);
+		for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
+			info->nr_free[o] = o < MM_NR_ORDERS ? nf[o] : 0;
+	}
 	info->node = s->node;
 	info->nr_hart_slots = s->nr_slots;
 	return 0;
@@ -119,14 +124,15 @@ void mm_print_buddyinfo(void)
 
 	for (i = 0; i < section_count(); i++) {
 		struct mm_section *s = section_get(i);
+		uint64_t nf[MM_NR_ORDERS];
 
+		buddy_count_free(s, nf);
 		port_log("mm: buddyinfo section %u node %d base=0x%llx "
 			 "free_pages=%llu:",
 			 i, s->node, (unsigned long long)s->base,
 			 (unsigned long long)rd(&s->free_pages));
 		for (o = 0; o < MM_NR_ORDERS; o++)
-			port_log(" %llu",
-				 (unsigned long long)rd(&s->nr_free[o]));
+			port_log(" %llu", (unsigned long long)nf[o]);
 		port_log("\n");
 	}
 }
