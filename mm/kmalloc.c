@@ -34,11 +34,15 @@ kmalloc_miss(size_t size, unsigned int flags)
 static inline void *kmalloc_fast(struct mm_hart *h, size_t size)
 {
 	struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
+#ifdef SLAB_RSEQ
+	return slab_pop_rseq(c);
+#else
 	unsigned long irq = port_irq_save();
 	void *p = slab_alloc_fast(c);
 
 	port_irq_restore(irq);
 	return p;
+#endif
 }
 
 void *__mm_fast kmalloc_kernel(size_t size)
@@ -113,9 +117,9 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     lies in [h, h + fast_span), inside the run of sections holding
  *     this hart's slot, so reading it cannot fault (NULL, and anything
  *     below the slot, fails here; the stand-in slot's span is 0);
- *  2. its tag is (header address ^ this hart's slot address), which
- *     only this hart's current slabs carry (mm/slab.h): user data or a
- *     stale header does not match by accident, a released slab has tag 0,
+ *  2. its tag is this hart's slot address, which only this hart's
+ *     current slabs carry (mm/slab.h): user data does not hold an mm
+ *     internal address by accident, a released slab has tag 0,
  *     a slab that is not current or another hart's slab (a remote free)
  *     fails, so this is the magic, the owner and the "current" test in one
  *     compare;
@@ -146,6 +150,34 @@ static inline uintptr_t slab_peek_tag(const struct slab *s)
 }
 #endif
 
+#ifdef SLAB_RSEQ
+/*
+ * The same tests in another order: the range first (so that the header
+ * can be read), then the object tests on the header's immutable fields,
+ * then the tag inside the restartable push (slab_push_rseq()), so that an
+ * interrupt that makes the slab stop being current is seen.  If the
+ * header is not a slab's at all the object tests read meaningless values
+ * and the tag test fails: the verdict is the tag's.
+ */
+void __mm_fast kfree(const void *p)
+{
+	uintptr_t va = (uintptr_t)p;
+	struct slab *s = slab_of(va);
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely((uintptr_t)s - (uintptr_t)h <
+		   mm_stat_read(&h->slab.fast_span))) {
+		uint64_t key = s->key;
+
+		if (likely(slab_obj_valid(s, va) &&
+			   ((*(const uintptr_t *)va ^ key ^ va) >>
+			    SLAB_SHIFT) &&
+			   slab_push_rseq(s, va, (uintptr_t)&h->slab, key)))
+			return;
+	}
+	kfree_generic(p);
+}
+#else
 void __mm_fast kfree(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
@@ -154,11 +186,13 @@ void __mm_fast kfree(const void *p)
 
 	if (likely((uintptr_t)s - (uintptr_t)h <
 			   mm_stat_read(&h->slab.fast_span) &&
-		   slab_peek_tag(s) == ((uintptr_t)s ^ (uintptr_t)&h->slab) &&
+		   slab_peek_tag(s) == (uintptr_t)&h->slab &&
 		   slab_free_fast(s, va)))
 		return;
 	kfree_generic(p);
 }
+
+#endif
 
 size_t ksize(const void *p)
 {

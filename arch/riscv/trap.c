@@ -8,6 +8,7 @@
 #include "arch/riscv/trap.h"
 
 #include "arch/riscv/csr.h"
+#include "arch/riscv/mm_port.h"
 #include "kernel/hart.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -135,6 +136,7 @@ static void handle_interrupt(unsigned long cause)
 void trap_handle(struct trap_frame *f)
 {
 	if (f->scause & SCAUSE_INTERRUPT) {
+		port_rseq_restart(&f->sepc); /* mm's fast paths, mm_port.h */
 		handle_interrupt(f->scause & ~SCAUSE_INTERRUPT);
 		return;
 	}
