@@ -13,6 +13,7 @@
  */
 #include "mm/kmalloc.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "mm/hart.h"
@@ -43,6 +44,34 @@ static inline void *kmalloc_fast(struct mm_hart *h, size_t size)
 	port_irq_restore(irq);
 	return p;
 #endif
+}
+
+_Static_assert(sizeof(struct mm_class) == KMALLOC_CLASS_STRIDE &&
+		       offsetof(struct mm_hart, slab.cls) == 0,
+	       "kmalloc_class(): class offset from the slot");
+
+/* A constant size's class, resolved at the call site (mm/kmalloc.h). */
+void *__mm_fast kmalloc_class(unsigned long cls_off)
+{
+	struct mm_hart *h = mm_hart_fast();
+	struct mm_class *c = (struct mm_class *)((char *)h + cls_off);
+	void *p;
+
+#ifdef SLAB_RSEQ
+	p = slab_pop_rseq(c);
+#else
+	unsigned long irq = port_irq_save();
+
+	p = slab_alloc_fast(c);
+	port_irq_restore(irq);
+#endif
+	if (likely(p))
+		return p;
+	/* The offset again from c and the slot: no register kept for it. */
+	return kmalloc_miss(
+		slab_class_size[((char *)c - (char *)mm_hart_fast()) /
+				KMALLOC_CLASS_STRIDE],
+		GFP_KERNEL);
 }
 
 void *__mm_fast kmalloc_kernel(size_t size)
@@ -170,8 +199,7 @@ void __mm_fast kfree(const void *p)
 		uint64_t key = s->key;
 
 		if (likely(slab_obj_valid(s, va) &&
-			   ((*(const uintptr_t *)va ^ key ^ va) >>
-			    SLAB_SHIFT) &&
+			   !slab_obj_looks_free(s, va) &&
 			   slab_push_rseq(s, va, (uintptr_t)&h->slab, key)))
 			return;
 	}

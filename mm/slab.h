@@ -65,6 +65,12 @@ struct slab {
 	uint8_t where; /* SLAB_* */
 	uint32_t magic;
 	uint32_t size, nr_objs;
+	/*
+	 * (slab ^ key) >> SLAB_SHIFT: a word w of an object of this slab
+	 * "looks free" (is an encoded link, next ^ key with next in this
+	 * slab) exactly when w >> SLAB_SHIFT equals this.
+	 */
+	uint64_t link_hi;
 	struct slab *next, *prev; /* the owner's list named by ->where */
 	/* Written by other harts: second cache line. */
 	_Atomic uintptr_t remote __attribute__((aligned(64)));
@@ -142,7 +148,8 @@ static inline bool slab_obj_looks_free(const struct slab *s, uintptr_t va)
 {
 	uintptr_t w = *(const uintptr_t *)va;
 
-	return ((w ^ s->key ^ va) >> SLAB_SHIFT) == 0;
+	(void)va;
+	return (w >> SLAB_SHIFT) == s->link_hi;
 }
 
 #if MM_DEBUG
@@ -182,8 +189,7 @@ static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 	uint64_t key = s->key; /* immutable: loaded once */
 	unsigned long flags;
 
-	if (unlikely(!slab_obj_valid(s, va) ||
-		     !((*(const uintptr_t *)va ^ key ^ va) >> SLAB_SHIFT)))
+	if (unlikely(!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
 	flags = port_irq_save();
 	slab_debug_poison(s, (void *)va);
