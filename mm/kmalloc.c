@@ -313,9 +313,10 @@ void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
 void __mm_fast free_pages(void *addr)
 {
 	struct mm_hart *h = mm_hart_fast();
-	struct page_meta *pm = buddy_cache_meta(&h->pages, (uintptr_t)addr);
 
-	if (likely(pm)) {
+	if (likely(buddy_cache_covers(&h->pages, (uintptr_t)addr))) {
+		struct page_meta *pm =
+			buddy_cache_meta(&h->pages, (uintptr_t)addr);
 		uint64_t n = buddy_cacheable_run(pm);
 
 		if (likely(n)) {
