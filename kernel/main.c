@@ -262,6 +262,8 @@ static void setup_mm(phys_addr_t fdt_pa)
 	ret = mm_init(n, nodes);
 	if (ret)
 		panic("mm_init: %s", errno_name(ret));
+	if (platform.rng_seed)
+		mm_set_seed(platform.rng_seed, platform.rng_seed_len);
 	keep_fdt_window_for_later(fdt_pa, fdt_totalsize(phys_to_virt(fdt_pa)));
 	add_sections();
 	mmu_set_page_source(table_page_from_buddy);

@@ -39,3 +39,22 @@ void port_kick_other_harts(void)
 {
 	smp_drain_others(DRAIN_WAIT_US);
 }
+
+/* The mm_rseq section: (start, end) pairs, from PORT_RSEQ_ENTRY(). */
+struct rseq_range {
+	unsigned long start, end;
+};
+/* Weak: an MM_DEBUG build masks interrupts and has no sequence at all. */
+extern const struct rseq_range __start_mm_rseq[] __attribute__((weak));
+extern const struct rseq_range __stop_mm_rseq[] __attribute__((weak));
+
+void port_rseq_restart(unsigned long *pc)
+{
+	const struct rseq_range *r;
+
+	for (r = __start_mm_rseq; r < __stop_mm_rseq; r++)
+		if (*pc - r->start < r->end - r->start) {
+			*pc = r->start;
+			return;
+		}
+}

@@ -7,8 +7,11 @@
  *
  * Who touches what:
  *  - A slab's owner hart alone touches its ->free list, ->inuse, ->where,
- *    ->next/->prev and the class lists, always with interrupts masked, and
- *    with no atomic instruction and no lock on the fast paths.
+ *    ->tag, ->next/->prev and the class lists: the slow paths with
+ *    interrupts masked, the fast paths (kmalloc.c) with interrupts masked
+ *    or as restartable sequences, with no atomic instruction and no lock.
+ *    A hart's current slab of a class is frozen (slab.h): no ->inuse
+ *    while current, recounted by unset_current().
  *  - Any other hart frees into a slab only through slab->remote: a CAS push
  *    (release) of the object, whose link was written before the CAS.  The
  *    owner takes the whole list with one atomic exchange (acquire), which
@@ -29,7 +32,7 @@
  * the owner finds its current slab exhausted it detaches it with
  * CAS(0 -> FULL) (failing if a remote free slipped in, which it then takes).
  * The first remote free into a FULL slab moves it to QUEUED in the same CAS
- * and then pushes the slab onto the owner's revisit stack (mm_hart->revisit,
+ * and then pushes the slab onto the owner's revisit stack (slab_hart->revisit,
  * another push-only / take-all list).  A QUEUED slab is never released or
  * re-listed by anyone but the owner's revisit pass, and only one CAS can
  * see FULL, so a slab is queued at most once per detachment.  The owner
@@ -42,7 +45,8 @@
  * allocator beyond the spare.
  *
  * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.
+ * with interrupts masked.  Out of memory it returns NULL: what to do then
+ * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"
 
@@ -50,8 +54,6 @@
 #include <string.h>
 
 #include "mm/buddy.h"
-#include "mm/core.h"
-#include "mm/kmalloc.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -72,9 +74,13 @@ const uint16_t slab_class_size[MM_NR_CLASSES] = {
 uint8_t slab_class_idx[SLAB_IDX_SIZE];
 
 _Static_assert(sizeof(struct mm_class) == 64, "kmalloc scales by 64");
-_Static_assert(offsetof(struct mm_hart, cls_none) ==
+_Static_assert(offsetof(struct slab_hart, cls_none) ==
 		       MM_NR_CLASSES * sizeof(struct mm_class),
 	       "cls_none follows cls[]");
+
+/* Every hart's slabs, by index (remote frees find the owner here). */
+static struct slab_hart *slab_harts[MM_MAX_HARTS];
+static uint64_t slab_secret;
 
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
@@ -84,10 +90,11 @@ struct class_geom {
 };
 static struct class_geom geom[MM_NR_CLASSES];
 
-void slab_init_classes(void)
+void slab_init_classes(uint64_t secret)
 {
 	unsigned int i, c = 0;
 
+	slab_secret = secret;
 	for (i = 0; i < SLAB_IDX_SIZE; i++) {
 		if (i > SLAB_MAX_SIZE) {
 			slab_class_idx[i] = MM_NR_CLASSES;
@@ -107,7 +114,6 @@ void slab_init_classes(void)
 	}
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
-	slab_none.inuse = 1;
 }
 
 unsigned int slab_class_of(size_t size)
@@ -115,22 +121,91 @@ unsigned int slab_class_of(size_t size)
 	return slab_class_idx[size];
 }
 
-void slab_hart_init(struct mm_hart *h)
+void slab_reset_harts(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		slab_harts[i] = NULL;
+}
+
+static uintptr_t fast_span_of(const struct slab_hart *h);
+
+void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 {
 	unsigned int c;
 
+	memset(h, 0, sizeof(*h));
+	h->index = index;
+	h->node = node;
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		struct mm_class *k = &h->cls[c];
 
 		k->cur = &slab_none;
 		k->partial = k->full = k->spare = NULL;
-		mm_stat_set(&k->nr_alloc, 0);
+		mm_stat_set(&k->local_frees, 0);
 		mm_stat_set(&k->nr_slabs, 0);
 		mm_stat_set(&k->remote_frees, 0);
 		mm_stat_set(&k->taken_back, 0);
 	}
 	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
+	mm_stat_set(&h->fast_span, fast_span_of(h));
+	slab_harts[index] = h;
+}
+
+/*
+ * kfree's fast range.  The run of abutting sections holding the first
+ * section; a hart's fast span covers the slab headers in [slot, fast_hi)
+ * when its slot lies in the run (fast_hi is aligned down to SLAB_SIZE, so
+ * a whole slab below it ends inside the run).  Written by whoever adds a
+ * section, on one hart at a time (mm.c serialises adds).
+ */
+static uintptr_t run_lo, run_hi, fast_hi;
+
+static uintptr_t fast_span_of(const struct slab_hart *h)
+{
+	uintptr_t a = (uintptr_t)h;
+
+	return a >= run_lo && a < fast_hi ? fast_hi - a : 0;
+}
+
+/*
+ * A section was published: widen kfree's fast range if it abuts the run.
+ * The run only ever grows (a section elsewhere is left to the slow path),
+ * so a hart that reads its span while we store it gets a range inside the
+ * old or the new run: mapped section memory either way.
+ */
+void slab_fast_range_update(void)
+{
+	unsigned int i, n = section_count();
+	bool grew = true;
+
+	if (!n)
+		run_lo = run_hi = fast_hi = 0;
+	while (grew) {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			struct mm_section *s = section_get(i);
+
+			if (run_lo == run_hi) {
+				run_lo = s->vbase;
+				run_hi = s->vend;
+				grew = true;
+			} else if (s->vend == run_lo) {
+				run_lo = s->vbase;
+				grew = true;
+			} else if (s->vbase == run_hi) {
+				run_hi = s->vend;
+				grew = true;
+			}
+		}
+	}
+	fast_hi = align_down(run_hi, SLAB_SIZE);
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		if (slab_harts[i])
+			mm_stat_set(&slab_harts[i]->fast_span,
+				    fast_span_of(slab_harts[i]));
 }
 
 /* ---- debug poisoning ---- */
@@ -191,11 +266,11 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
+static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 {
 	const struct class_geom *g = &geom[cls];
 	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(h->node);
+	struct slab *s = buddy_alloc_slab(SLAB_ORDER, h->node);
 	char *obj;
 
 	if (!s)
@@ -208,8 +283,9 @@ static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
-	s->key = mm_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
-	s->tag = (uintptr_t)s ^ h->slab_tag;
+	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
+	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
@@ -229,7 +305,7 @@ static void slab_release(struct mm_class *c, struct slab *s)
 	s->magic = 0;
 	s->tag = 0;
 	mm_stat_add(&c->nr_slabs, (unsigned long)-1);
-	buddy_free_slab(s);
+	buddy_free_slab(s, SLAB_ORDER);
 }
 
 /* An empty slab leaves the lists: kept as the spare or released. */
@@ -261,7 +337,8 @@ static unsigned int slab_splice(struct mm_class *c, struct slab *s,
 		return 0;
 	*last = slab_link(s, s->free);
 	s->free = list;
-	s->inuse -= n;
+	if (s->where != SLAB_CUR)
+		s->inuse -= n;
 	mm_stat_add(&c->taken_back, n);
 	return n;
 }
@@ -282,7 +359,7 @@ static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
 }
 
 /* Re-list the slabs other harts queued for us (state QUEUED, list FULL). */
-static void slab_process_revisit(struct mm_hart *h)
+static void slab_process_revisit(struct slab_hart *h)
 {
 	struct slab *s, *next;
 
@@ -307,6 +384,36 @@ static void slab_process_revisit(struct mm_hart *h)
 	}
 }
 
+/* Objects on @s's own free list (bounded: a corrupt list cannot loop). */
+uint32_t slab_free_count(const struct slab *s)
+{
+	const uintptr_t *p = s->free;
+	uint32_t n = 0;
+
+	while ((const void *)p != (const void *)s && n < s->nr_objs) {
+		n++;
+		p = slab_unlink(s, *p);
+	}
+	return n;
+}
+
+/* @s becomes @c's current slab: frozen, its tag matches (see slab.h). */
+static void set_current(struct mm_class *c, struct slab *s)
+{
+	s->where = SLAB_CUR;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	c->cur = s;
+}
+
+/* @s stops being current: its tag stops matching, ->inuse is recounted. */
+static void unset_current(struct mm_class *c, struct slab *s)
+{
+	c->cur = &slab_none;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	s->inuse = s->nr_objs - slab_free_count(s);
+	s->where = 0;
+}
+
 /*
  * The current slab is exhausted: detach it as FULL, unless remote frees
  * are waiting in it (then they are taken and it stays current).  The CAS
@@ -325,17 +432,27 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 			    memory_order_release, memory_order_relaxed))
 			break;
 	}
-	c->cur = &slab_none;
-	s->inuse -= SLAB_CUR_BIAS;
+	unset_current(c, s);
 	list_add_slab(c, s, SLAB_FULL);
 	return true;
 }
 
-/* Interrupts masked.  Find an object for class @cls of hart @h. */
-static void *slab_refill(struct mm_hart *h, unsigned int cls)
+/*
+ * Interrupts masked, on hart @h.  Find an object for class @cls: the
+ * current slab, remote frees into it, a partial slab, the spare, a new
+ * slab; NULL when the buddy allocator has no block either.
+ */
+void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
 	struct mm_class *c = &h->cls[cls];
 	struct slab *s;
+	void *p;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	p = slab_alloc_fast(c);
+	if (p)
+		return p;
 
 	slab_process_revisit(h);
 	s = c->cur;
@@ -353,44 +470,9 @@ static void *slab_refill(struct mm_hart *h, unsigned int cls)
 			if (!s)
 				return NULL;
 		}
-		s->where = SLAB_CUR;
-		s->inuse += SLAB_CUR_BIAS;
-		c->cur = s;
+		set_current(c, s);
 	}
 	return slab_alloc_fast(c);
-}
-
-void *slab_alloc_slow(size_t size, unsigned int flags)
-{
-	unsigned int cls = slab_class_of(size), attempt;
-	unsigned long irq;
-	void *p = NULL;
-
-	for (attempt = 0; attempt < 2 && !p; attempt++) {
-		struct mm_hart *h;
-
-		if (attempt)
-			mm_reclaim();
-		irq = port_irq_save();
-		h = mm_this_hart();
-		if (unlikely(!h->ready)) {
-			port_irq_restore(irq);
-			mm_hart_init();
-			irq = port_irq_save();
-			h = mm_this_hart();
-			if (!h->ready) {
-				port_irq_restore(irq);
-				return NULL;
-			}
-		}
-		p = slab_alloc_fast(&h->cls[cls]);
-		if (!p)
-			p = slab_refill(h, cls);
-		port_irq_restore(irq);
-	}
-	if (p && (flags & __GFP_ZERO))
-		memset(p, 0, slab_class_size[cls]);
-	return p;
 }
 
 /* ---- frees that left the fast path ---- */
@@ -430,12 +512,13 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	list_add_slab(c, s, SLAB_PARTIAL);
 }
 
-static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
+static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
 	struct mm_class *c = &h->cls[s->cls];
 	unsigned long irq = port_irq_save();
 
+	MM_BUG_ON(s->owner != port_this_hart());
 	if (slab_obj_looks_free(s, va) && slab_obj_is_free(s, va)) {
 		port_irq_restore(irq);
 		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree", (void *)va);
@@ -444,6 +527,11 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 	slab_debug_poison(s, (void *)va);
 	*(uintptr_t *)va = slab_link(s, s->free);
 	s->free = (void *)va;
+	mm_stat_add(&c->local_frees, 1);
+	if (s->where == SLAB_CUR) { /* frozen: no count, stays current */
+		port_irq_restore(irq);
+		return;
+	}
 	s->inuse--;
 	if (s->where == SLAB_FULL)
 		slab_try_attach(c, s);
@@ -456,7 +544,7 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 
 static void slab_queue_revisit(struct slab *s)
 {
-	struct mm_hart *owner = mm_harts[s->owner];
+	struct slab_hart *owner = slab_harts[s->owner];
 	struct slab *top =
 		atomic_load_explicit(&owner->revisit, memory_order_relaxed);
 
@@ -470,7 +558,7 @@ static void slab_queue_revisit(struct slab *s)
 
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
-	struct mm_hart *me = mm_this_hart();
+	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
 	unsigned int cls = s->cls;
 	uintptr_t old, new;
@@ -498,7 +586,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (me->ready)
+	if (me)
 		mm_stat_add(&me->cls[cls].remote_frees, 1);
 }
 
@@ -513,7 +601,7 @@ void slab_free_slow(struct slab *s, uintptr_t va)
 		return;
 	}
 	if (s->owner == port_this_hart())
-		slab_free_local_slow(mm_this_hart(), s, va);
+		slab_free_local_slow(slab_harts[s->owner], s, va);
 	else
 		slab_free_remote(s, va);
 }
@@ -538,10 +626,8 @@ static void drain_class(struct mm_class *c, bool all)
 	s = c->cur;
 	if (s != &slab_none) {
 		slab_take_remote(c, s);
-		if (all && s->inuse == SLAB_CUR_BIAS) {
-			c->cur = &slab_none;
-			s->inuse = 0;
-			s->where = 0;
+		if (all && slab_free_count(s) == s->nr_objs) {
+			unset_current(c, s);
 			slab_retire(c, s);
 		}
 	}
@@ -559,11 +645,13 @@ static void drain_class(struct mm_class *c, bool all)
 	}
 }
 
-/* Interrupts masked by the caller. */
-void slab_drain_hart(struct mm_hart *h, bool all)
+/* Interrupts masked by the caller, on hart @h. */
+void slab_drain_hart(struct slab_hart *h, bool all)
 {
 	unsigned int c;
 
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
