@@ -228,9 +228,14 @@ void __mm_fast kfree(const void *p)
 		uint64_t key = s->key;
 
 		if (likely(slab_obj_valid(s, va) &&
-			   !slab_obj_looks_free(s, va) &&
-			   slab_push_rseq(s, va, (uintptr_t)&h->slab, key)))
-			return;
+			   !slab_obj_looks_free(s, va))) {
+			if (likely(slab_push_rseq(s, va, (uintptr_t)&h->slab,
+						  key)))
+				return;
+			if (likely(slab_free_remote_fast(&h->slab, s, va,
+							 true)))
+				return;
+		}
 	}
 	kfree_generic(p);
 }
@@ -242,10 +247,13 @@ void __mm_fast kfree(const void *p)
 	struct mm_hart *h = mm_hart_fast();
 
 	if (likely((uintptr_t)s - (uintptr_t)h <
-			   mm_stat_read(&h->slab.fast_span) &&
-		   slab_peek_tag(s) == (uintptr_t)&h->slab &&
-		   slab_free_fast(s, va)))
-		return;
+		   mm_stat_read(&h->slab.fast_span))) {
+		if (likely(slab_peek_tag(s) == (uintptr_t)&h->slab &&
+			   slab_free_fast(s, va)))
+			return;
+		if (slab_free_remote_fast(&h->slab, s, va, false))
+			return;
+	}
 	kfree_generic(p);
 }
 

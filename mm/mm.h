@@ -54,6 +54,16 @@ void mm_hart_init(void);
  */
 void mm_drain_this_hart(bool all);
 
+/*
+ * The bounds on batched remote frees (docs/design.md): post the remote
+ * frees this hart gathered for other harts and take back what they posted
+ * to it.  The kernel calls mm_tick() on every timer tick and mm_idle()
+ * before a hart waits for an interrupt; a host thread calls mm_idle()
+ * before it stops using mm.  Interrupt context allowed.
+ */
+void mm_tick(void);
+void mm_idle(void);
+
 struct mm_totals {
 	uint64_t managed_bytes; /* pages handed to the buddy allocator */
 	uint64_t free_bytes;	/* free in buddy (including per-hart batches) */

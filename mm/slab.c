@@ -80,6 +80,7 @@ _Static_assert(offsetof(struct slab_hart, cls_none) ==
 
 /* Every hart's slabs, by index (remote frees find the owner here). */
 static struct slab_hart *slab_harts[MM_MAX_HARTS];
+uintptr_t slab_rc_tag[MM_MAX_HARTS];
 static uint64_t slab_secret;
 
 /* Current slab of every class on a fresh hart: never has a free object. */
@@ -125,17 +126,22 @@ void slab_reset_harts(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < MM_MAX_HARTS; i++)
+	for (i = 0; i < MM_MAX_HARTS; i++) {
 		slab_harts[i] = NULL;
+		slab_rc_tag[i] = 1;
+	}
 }
 
 static uintptr_t fast_span_of(const struct slab_hart *h);
 
-void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
+void slab_hart_init(struct slab_hart *h, struct slab_rcache *rc,
+		    unsigned int index, int node)
 {
 	unsigned int c;
 
 	memset(h, 0, sizeof(*h));
+	memset(rc, 0, sizeof(*rc));
+	h->rc = rc;
 	h->index = index;
 	h->node = node;
 	for (c = 0; c < MM_NR_CLASSES; c++) {
@@ -150,8 +156,10 @@ void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 	}
 	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
+	atomic_init(&h->inbox, 0);
 	mm_stat_set(&h->fast_span, fast_span_of(h));
 	slab_harts[index] = h;
+	slab_rc_tag[index] = (uintptr_t)h | SLAB_TAG_NOT_CUR;
 }
 
 /*
@@ -454,7 +462,11 @@ void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 	if (p)
 		return p;
 
+	slab_take_inbox(h);
 	slab_process_revisit(h);
+	p = slab_alloc_fast(c);
+	if (p)
+		return p;
 	s = c->cur;
 	if (s != &slab_none && !slab_detach_cur(c, s))
 		return slab_alloc_fast(c);
@@ -556,6 +568,164 @@ static void slab_queue_revisit(struct slab *s)
 							memory_order_relaxed));
 }
 
+/*
+ * ---- remote frees in batches ----
+ *
+ * A hart frees an object of another hart's slab into its own cache
+ * (slab.h: struct slab_rcache, slab_rc_add()), with no atomic: the
+ * object's first word links it to the previous object of the same slab in
+ * the slab's own encoding, the oldest one pointing at the slab header,
+ * exactly what the owner's ->free list looks like.  A way holds one
+ * slab's open batch; freeing into another slab that maps to the same way,
+ * or the way reaching SLAB_RC_WAY_BYTES, posts the batch.  So what a hart
+ * holds pending is below SLAB_RC_BUDGET bytes at any time.
+ *
+ * Posting is ONE compare-and-swap (release) of the batch's newest object
+ * onto the owner's inbox (slab_hart->inbox), after the oldest object's
+ * word was set to the old inbox head, encoded as slab_link(s, head | 1):
+ * bit 0 can never be set in a link between objects (8-byte aligned), so
+ * the owner's walk knows where a batch ends and the next batch starts.
+ * slab_rc_flush() chains all batches for one owner first and posts them
+ * with one CAS.  The release orders every link word and the objects'
+ * contents (the user's last writes) before the post; the owner takes the
+ * whole inbox with one exchange (acquire) after a plain load saw it
+ * non-empty, and walks it with plain loads.
+ *
+ * No ABA: the inbox is push-many / take-all, as the revisit stack is.  A
+ * pusher's CAS succeeds only if the head is still the value its link
+ * encodes, whatever happened in between.
+ *
+ * Nothing stranded: a pending object still counts as in use in its slab,
+ * so its slab is never released while a batch holds it; the owner walks
+ * every posted batch itself and moves the slab between its lists (a FULL
+ * slab becomes PARTIAL, an empty one is retired), so no FULL/QUEUED dance
+ * is needed for batched frees.  The bounded delay is the kernel's part:
+ * mm_tick() on every timer tick, mm_idle() before a hart waits for an
+ * interrupt and every drain (the out-of-memory request included) flush
+ * this hart's cache and take its inbox (docs/design.md states the bound).
+ *
+ * A hart without registered slabs (before mm_hart_init()) still frees
+ * remotely with the per-object CAS on slab->remote, below.
+ */
+
+/* Post the chain @first .. @last (batches linked through their oldest
+ * objects; @last is the oldest object of the last batch) to @owner. */
+static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
+		    uintptr_t last)
+{
+	struct slab_hart *o = slab_harts[owner];
+	struct slab *ls = slab_of(last);
+	uintptr_t old = atomic_load_explicit(&o->inbox, memory_order_relaxed);
+
+	do {
+		*(uintptr_t *)last = slab_link(ls, (void *)(old | 1));
+		mm_stat_add(&rc->posts, 1);
+		/* Release: the links and the objects before the post. */
+	} while (!atomic_compare_exchange_weak_explicit(&o->inbox, &old, first,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+/* Close way @way: its batch is counted and leaves the cache. */
+static void rc_close(struct slab_hart *me, unsigned int way)
+{
+	struct slab_rcache *rc = me->rc;
+	struct slab *s = slab_of(rc->head[way]);
+
+	mm_stat_add(&me->cls[s->cls].remote_frees, rc->bytes[way] / s->size);
+	rc->head[way] = 0;
+	rc->bytes[way] = 0;
+	rc->open &= ~(1UL << way);
+}
+
+/* One batch out: the way's slab moved on, or its bytes reached the cap. */
+void slab_rc_post(struct slab_hart *me, unsigned int way)
+{
+	struct slab_rcache *rc = me->rc;
+	uintptr_t head = rc->head[way], tail = rc->tail[way];
+	unsigned int owner = slab_of(head)->owner;
+
+	mm_assert_irqs_off();
+	rc_close(me, way);
+	rc_push(rc, owner, head, tail);
+}
+
+/* Everything pending out, one post per owner (interrupts masked). */
+void slab_rc_flush(struct slab_hart *me)
+{
+	struct slab_rcache *rc = me->rc;
+
+	mm_assert_irqs_off();
+	while (rc->open) {
+		unsigned int way = mm_ctz(rc->open), w;
+		uintptr_t first = rc->head[way], last = rc->tail[way];
+		unsigned int owner = slab_of(first)->owner;
+
+		rc_close(me, way);
+		for (w = way + 1; w < SLAB_RC_WAYS; w++) {
+			uintptr_t h = rc->head[w];
+
+			if (!h || slab_of(h)->owner != owner)
+				continue;
+			/* Chain: the last batch's oldest object -> this one. */
+			*(uintptr_t *)last =
+				slab_link(slab_of(last), (void *)(h | 1));
+			last = rc->tail[w];
+			rc_close(me, w);
+		}
+		rc_push(rc, owner, first, last);
+	}
+}
+
+/*
+ * The owner takes back one posted batch of @s starting at @p: walk it
+ * (plain loads: the exchange that took the inbox was an acquire), splice
+ * it in front of ->free, count it, and move @s between the lists as a
+ * local free would.  Returns the next batch (0: none).
+ */
+static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first)
+{
+	struct slab *s = slab_of(first);
+	struct mm_class *c = &h->cls[s->cls];
+	uintptr_t *p = (uintptr_t *)first, next;
+	unsigned int n = 1;
+
+	for (;;) {
+		next = slab_link(s, (void *)*p); /* decode: same xor */
+		if (next & 1)
+			break;
+		p = (uintptr_t *)next;
+		n++;
+	}
+	*p = slab_link(s, s->free);
+	s->free = (void *)first;
+	mm_stat_add(&c->taken_back, n);
+	if (s->where != SLAB_CUR) {
+		s->inuse -= n;
+		if (s->where == SLAB_FULL)
+			slab_try_attach(c, s);
+		if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
+			list_del_slab(c, s);
+			slab_retire(c, s);
+		}
+	}
+	return next & ~1UL;
+}
+
+void slab_take_inbox(struct slab_hart *h)
+{
+	uintptr_t m;
+
+	mm_assert_irqs_off();
+	/* A plain (relaxed) look first: the common case is empty. */
+	if (!atomic_load_explicit(&h->inbox, memory_order_relaxed))
+		return;
+	/* Acquire: pairs with the posters' release CAS. */
+	m = atomic_exchange_explicit(&h->inbox, 0, memory_order_acquire);
+	while (m)
+		m = rc_take_batch(h, m);
+}
+
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct slab_hart *me = slab_harts[port_this_hart()];
@@ -567,6 +737,13 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 		/* Only the owner can walk its lists; the encoded link with a
 		 * secret key makes a false alarm practically impossible. */
 		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
+		return;
+	}
+	if (me) {
+		unsigned long irq = port_irq_save();
+
+		slab_rc_add(me, s, va);
+		port_irq_restore(irq);
 		return;
 	}
 	slab_debug_poison(s, (void *)va);
@@ -586,8 +763,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (me)
-		mm_stat_add(&me->cls[cls].remote_frees, 1);
+	(void)cls;
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -652,6 +828,8 @@ void slab_drain_hart(struct slab_hart *h, bool all)
 
 	mm_assert_irqs_off();
 	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	slab_rc_flush(h);
+	slab_take_inbox(h);
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);

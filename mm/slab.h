@@ -93,6 +93,28 @@ struct mm_class {
 #define SLAB_IDX_SIZE 4096
 
 /*
+ * Batched remote frees (slab.c, "Remote frees in batches"): the objects a
+ * hart frees into other harts' slabs gather here, one open batch per way,
+ * the way chosen by the slab's address bits (direct mapped), with no
+ * atomic.  A batch is a list of objects of one slab linked as the slab's
+ * own free list is (slab_link()), newest first; ->tail[] is its oldest
+ * object, whose word becomes the link to the next batch when it is
+ * posted.  ->budget is the bytes that may still gather before everything
+ * is posted (SLAB_RC_BUDGET at most pending per hart).  Owner hart only,
+ * interrupts masked.
+ */
+#define SLAB_RC_WAYS	  8
+#define SLAB_RC_WAY_BYTES 4096
+#define SLAB_RC_BUDGET	  (SLAB_RC_WAYS * SLAB_RC_WAY_BYTES)
+struct slab_rcache {
+	uintptr_t head[SLAB_RC_WAYS];	   /* newest object; 0: way empty */
+	uintptr_t tail[SLAB_RC_WAYS];	   /* oldest object */
+	unsigned long bytes[SLAB_RC_WAYS]; /* bytes in the open batch */
+	unsigned long open;		   /* bit per way with a batch */
+	mm_stat_t posts;		   /* atomic posts (CAS attempts) */
+};
+
+/*
  * One hart's slabs: touched by that hart only, with interrupts masked,
  * apart from the revisit stack (any hart pushes) and fast_span (widened by
  * whoever adds a section).
@@ -111,8 +133,18 @@ struct slab_hart {
 	mm_stat_t fast_span;
 	unsigned int index;
 	int node;
+	/*
+	 * Remote frees this hart gathered for other harts (slab.c); the
+	 * cache itself sits outside the fast paths' 2 KiB (mm/hart.h).
+	 */
+	struct slab_rcache *rc;
 	/* shared: slabs other harts queued for this one (Treiber stack). */
 	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+	/*
+	 * shared: batches of this hart's objects that other harts posted
+	 * (push-many / take-all stack of batch heads, slab.c).
+	 */
+	_Atomic(uintptr_t) inbox;
 } __attribute__((aligned(64)));
 
 extern struct slab slab_none;
@@ -268,10 +300,85 @@ slow:
 }
 #endif
 
+/*
+ * slab_rc_tag[i]: hart i's slab_hart address | SLAB_TAG_NOT_CUR, or 1 (no
+ * tag ever equals it) for a hart without slabs.  Any live slab of hart i
+ * has tag | SLAB_TAG_NOT_CUR equal to it (current or not), a released one
+ * (tag 0) never.
+ */
+extern uintptr_t slab_rc_tag[MM_MAX_HARTS];
+
+void slab_rc_post(struct slab_hart *me, unsigned int way);
+void slab_rc_flush(struct slab_hart *me);
+
+/*
+ * Gather @va (an object of another hart's slab @s) in this hart's cache;
+ * interrupts masked, @me registered.  The object's link is the slab's own
+ * encoding, so the owner splices a batch onto ->free as it is.
+ */
+static inline void slab_rc_add(struct slab_hart *me, struct slab *s,
+			       uintptr_t va)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
+	uintptr_t head = rc->head[way];
+	unsigned long bytes;
+
+	slab_debug_poison(s, (void *)va);
+	if (unlikely((head ^ va) >> SLAB_SHIFT)) { /* other slab, or none */
+		if (head)
+			slab_rc_post(me, way);
+		head = (uintptr_t)s; /* end of the batch */
+		rc->tail[way] = va;
+		rc->open |= 1UL << way;
+	}
+	*(uintptr_t *)va = slab_link(s, (void *)head);
+	rc->head[way] = va;
+	bytes = rc->bytes[way] + s->size;
+	rc->bytes[way] = bytes;
+	if (unlikely(bytes >= SLAB_RC_WAY_BYTES))
+		slab_rc_post(me, way);
+}
+
+/*
+ * kfree() of an object that is not on this hart's current slab: is it an
+ * object of another hart's live slab?  Then gather it.  The header is
+ * mapped (kfree's range test) and the object tests passed; the tag and
+ * owner may be anything if this is not a slab (user data of a page run),
+ * which is why the tag must equal a registered hart's (never by accident:
+ * user data does not hold mm's slot addresses).  A hart's own slabs that
+ * are not current go to the slow path.
+ */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread, unused)) bool
+#else
+static inline bool
+#endif
+slab_free_remote_fast(struct slab_hart *me, struct slab *s, uintptr_t va,
+		      bool checked)
+{
+	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
+	unsigned int owner = s->owner;
+	unsigned long irq;
+
+	if (unlikely(owner >= MM_MAX_HARTS || slab_rc_tag[owner] != tag ||
+		     tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
+		return false;
+	/* Not @checked by the caller: the object tests of kfree(). */
+	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
+		return false;
+	irq = port_irq_save();
+	slab_rc_add(me, s, va);
+	port_irq_restore(irq);
+	return true;
+}
+
 /* mm_init() time: class tables, and the secret keying the free lists. */
 void slab_init_classes(uint64_t secret);
-/* Set up @sh as hart @index's slabs (on @node); registers it. */
-void slab_hart_init(struct slab_hart *sh, unsigned int index, int node);
+/* Set up @sh as hart @index's slabs (on @node), its remote-free cache
+ * @rc; registers it. */
+void slab_hart_init(struct slab_hart *sh, struct slab_rcache *rc,
+		    unsigned int index, int node);
 /* Forget every hart (mm_init). */
 void slab_reset_harts(void);
 /* Sections changed: recompute every hart's kfree fast range. */
@@ -281,6 +388,8 @@ void *slab_alloc_refill(struct slab_hart *sh, unsigned int cls);
 void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
 void slab_drain_hart(struct slab_hart *sh, bool all);
+/* Take back the batches other harts posted to @sh (interrupts masked). */
+void slab_take_inbox(struct slab_hart *sh);
 unsigned int slab_class_of(size_t size);
 /* Objects on @s's own free list (statistics of a current slab). */
 uint32_t slab_free_count(const struct slab *s);
