@@ -31,6 +31,12 @@ struct mm_class_stats {
 	unsigned long allocs;
 	unsigned long local_frees;
 	unsigned long remote_frees;
+	/*
+	 * Objects not on their slab's free list (allocated, or freed by
+	 * another hart and not back with the owner yet: gathered in that
+	 * hart's cache or posted to the owner's inbox).
+	 */
+	unsigned long in_slabs;
 };
 unsigned int mm_nr_size_classes(void);
 /*
@@ -38,6 +44,13 @@ unsigned int mm_nr_size_classes(void);
  * owns, frees it performed).  Exact only while the harts are quiet.
  */
 int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st);
+
+/*
+ * Fault injection (the stress suite's inject=nopost): forget this hart's
+ * pending batches of remote frees instead of posting them, so that the
+ * objects are lost; returns their bytes.  Never call it otherwise.
+ */
+unsigned long mm_debug_drop_pending(void);
 
 /* The secret keying the free lists (tests of mm_set_seed()). */
 uint64_t mm_get_secret(void);

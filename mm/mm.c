@@ -240,6 +240,16 @@ static void remote_sync(void)
 	port_irq_restore(irq);
 }
 
+unsigned long mm_debug_drop_pending(void)
+{
+	unsigned long irq = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+	unsigned long bytes = h->ready ? slab_rc_drop(&h->slab) : 0;
+
+	port_irq_restore(irq);
+	return bytes;
+}
+
 void mm_tick(void)
 {
 	remote_sync();

@@ -677,6 +677,22 @@ void slab_rc_flush(struct slab_hart *me)
 	}
 }
 
+unsigned long slab_rc_drop(struct slab_hart *me)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned long bytes = 0;
+	unsigned int w;
+
+	mm_assert_irqs_off();
+	for (w = 0; w < SLAB_RC_WAYS; w++) {
+		bytes += rc->bytes[w];
+		rc->head[w] = 0;
+		rc->bytes[w] = 0;
+	}
+	rc->open = 0;
+	return bytes;
+}
+
 /*
  * The owner takes back one posted batch of @s starting at @p: walk it
  * (plain loads: the exchange that took the inbox was an acquire), splice

@@ -310,6 +310,8 @@ extern uintptr_t slab_rc_tag[MM_MAX_HARTS];
 
 void slab_rc_post(struct slab_hart *me, unsigned int way);
 void slab_rc_flush(struct slab_hart *me);
+/* inject=nopost: forget the pending batches (their bytes). */
+unsigned long slab_rc_drop(struct slab_hart *me);
 
 /*
  * Gather @va (an object of another hart's slab @s) in this hart's cache;

@@ -183,6 +183,7 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 	 * an object allocated and freed within one current slab's term is
 	 * in neither.
 	 */
+	st->in_slabs = inuse;
 	if (hart < 0) {
 		inuse -= st->remote_frees - taken;
 		st->in_use = inuse;
