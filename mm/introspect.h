@@ -46,6 +46,14 @@ unsigned int mm_nr_size_classes(void);
 int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st);
 
 /*
+ * Atomic operations of batched remote frees on hart @hart so far: @posts
+ * (CAS attempts posting batches to other harts) and @takes (exchanges
+ * taking this hart's inbox).  -1 for a hart without slabs.
+ */
+int mm_remote_atomics(unsigned int hart, unsigned long *posts,
+		      unsigned long *takes);
+
+/*
  * Fault injection (the stress suite's inject=nopost): forget this hart's
  * pending batches of remote frees instead of posting them, so that the
  * objects are lost; returns their bytes.  Never call it otherwise.

@@ -208,6 +208,25 @@ static inline uintptr_t slab_peek_tag(const struct slab *s)
 }
 #endif
 
+/*
+ * Not this hart's current slab: another hart's object is gathered in this
+ * hart's remote cache (slab.h: slab_free_remote_fast()), anything else
+ * takes the generic path.  Out of line, so that kfree() stays a leaf.
+ */
+static void __attribute__((noinline)) __mm_fast
+kfree_remote(struct mm_hart *h, struct slab *s, uintptr_t va)
+{
+#ifdef SLAB_RSEQ
+	const bool checked = true; /* kfree() made the object tests */
+#else
+	const bool checked = false;
+#endif
+
+	if (likely(slab_free_remote_fast(&h->slab, s, va, checked)))
+		return;
+	kfree_generic((const void *)va);
+}
+
 #ifdef SLAB_RSEQ
 /*
  * The same tests in another order: the range first (so that the header
@@ -232,9 +251,8 @@ void __mm_fast kfree(const void *p)
 			if (likely(slab_push_rseq(s, va, (uintptr_t)&h->slab,
 						  key)))
 				return;
-			if (likely(slab_free_remote_fast(&h->slab, s, va,
-							 true)))
-				return;
+			kfree_remote(h, s, va);
+			return;
 		}
 	}
 	kfree_generic(p);
@@ -251,8 +269,8 @@ void __mm_fast kfree(const void *p)
 		if (likely(slab_peek_tag(s) == (uintptr_t)&h->slab &&
 			   slab_free_fast(s, va)))
 			return;
-		if (slab_free_remote_fast(&h->slab, s, va, false))
-			return;
+		kfree_remote(h, s, va);
+		return;
 	}
 	kfree_generic(p);
 }

@@ -626,6 +626,14 @@ static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
 							memory_order_relaxed));
 }
 
+void slab_free_remote_gather(struct slab_hart *me, struct slab *s, uintptr_t va)
+{
+	unsigned long irq = port_irq_save();
+
+	slab_rc_add(me, s, va);
+	port_irq_restore(irq);
+}
+
 /* Close way @way: its batch is counted and leaves the cache. */
 static void rc_close(struct slab_hart *me, unsigned int way)
 {
@@ -738,6 +746,7 @@ void slab_take_inbox(struct slab_hart *h)
 		return;
 	/* Acquire: pairs with the posters' release CAS. */
 	m = atomic_exchange_explicit(&h->inbox, 0, memory_order_acquire);
+	mm_stat_add(&h->rc->takes, 1);
 	while (m)
 		m = rc_take_batch(h, m);
 }

@@ -112,6 +112,7 @@ struct slab_rcache {
 	unsigned long bytes[SLAB_RC_WAYS]; /* bytes in the open batch */
 	unsigned long open;		   /* bit per way with a batch */
 	mm_stat_t posts;		   /* atomic posts (CAS attempts) */
+	mm_stat_t takes;		   /* inbox exchanges (the owner's) */
 };
 
 /*
@@ -343,6 +344,31 @@ static inline void slab_rc_add(struct slab_hart *me, struct slab *s,
 }
 
 /*
+ * The common case of slab_rc_add(), for kfree's fast path: the object's
+ * way already holds a batch of its slab with room for it.  false: take
+ * slab_free_remote_gather().  Interrupts masked.
+ */
+static inline bool slab_rc_add_fast(struct slab_rcache *rc, struct slab *s,
+				    uintptr_t va, uint64_t key)
+{
+	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
+	uintptr_t head = rc->head[way];
+	unsigned long bytes = rc->bytes[way] + s->size;
+
+	if (unlikely(((head ^ va) >> SLAB_SHIFT) || bytes >= SLAB_RC_WAY_BYTES))
+		return false;
+	slab_debug_poison(s, (void *)va);
+	*(uintptr_t *)va = head ^ key; /* slab_link() */
+	rc->head[way] = va;
+	rc->bytes[way] = bytes;
+	return true;
+}
+
+/* The rest of a remote free: a new batch, a post (masks interrupts). */
+void slab_free_remote_gather(struct slab_hart *me, struct slab *s,
+			     uintptr_t va);
+
+/*
  * kfree() of an object that is not on this hart's current slab: is it an
  * object of another hart's live slab?  Then gather it.  The header is
  * mapped (kfree's range test) and the object tests passed; the tag and
@@ -360,18 +386,23 @@ slab_free_remote_fast(struct slab_hart *me, struct slab *s, uintptr_t va,
 		      bool checked)
 {
 	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
-	unsigned int owner = s->owner;
+	/* A real slab's owner is below MM_MAX_HARTS; masking keeps any
+	 * other header's value inside the table (its tag then fails). */
+	unsigned int owner = s->owner & (MM_MAX_HARTS - 1);
 	unsigned long irq;
+	bool done;
 
-	if (unlikely(owner >= MM_MAX_HARTS || slab_rc_tag[owner] != tag ||
+	if (unlikely(slab_rc_tag[owner] != tag ||
 		     tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
 		return false;
 	/* Not @checked by the caller: the object tests of kfree(). */
 	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
 	irq = port_irq_save();
-	slab_rc_add(me, s, va);
+	done = slab_rc_add_fast(me->rc, s, va, s->key);
 	port_irq_restore(irq);
+	if (unlikely(!done))
+		slab_free_remote_gather(me, s, va);
 	return true;
 }
 

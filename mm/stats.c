@@ -198,6 +198,19 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 	return 0;
 }
 
+int mm_remote_atomics(unsigned int hart, unsigned long *posts,
+		      unsigned long *takes)
+{
+	struct mm_hart *h;
+
+	if (hart >= mm_nr_harts || !mm_harts[hart]->ready)
+		return -1;
+	h = mm_harts[hart];
+	*posts = rdl(&h->rc.posts);
+	*takes = rdl(&h->rc.takes);
+	return 0;
+}
+
 void mm_print_slabinfo(bool per_hart)
 {
 	unsigned int c;

@@ -24,6 +24,7 @@
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
+#include "mm/introspect.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
@@ -32,7 +33,7 @@
 #define PAIR_ITERS  1024
 #define PAGE_ITERS  256
 #define BIG_ITERS   64
-#define REMOTE_OBJS 512 /* objects freed remotely per trial */
+#define REMOTE_OBJS 1024 /* objects freed remotely per trial (a burst) */
 #define REMOTE_SIZE 64
 
 /* Keep the compiler from merging or deleting an allocation and its free. */
@@ -332,21 +333,29 @@ struct remote_job {
 	void **objs;
 	unsigned int n, stride;
 	unsigned int waker;  /* index of the hart to wake when done */
-	unsigned long freed; /* instret of the kfree loop */
+	unsigned long freed; /* instret of the kfree loop and the flush */
 	unsigned long empty; /* instret of the same loop, no kfree */
+	unsigned long posts; /* atomic posts during the burst and flush */
 	_Atomic int done;
 };
 
 static void remote_free_job(void *arg)
 {
 	struct remote_job *j = arg;
-	unsigned long e = ~0UL;
+	unsigned long e = ~0UL, p0, p1, t0, i0;
 	unsigned int k;
 
 	for (k = 0; k < TRIALS; k++)
 		e = min_ul(e, loop_empty_array(j->objs, j->n, j->stride));
 	j->empty = e;
+	mm_remote_atomics(this_hart()->index, &p0, &t0);
 	j->freed = loop_kfree(j->objs, j->n, j->stride);
+	/* What the burst left gathered is part of its cost: post it. */
+	i0 = rdinstret();
+	mm_idle();
+	j->freed += rdinstret() - i0;
+	mm_remote_atomics(this_hart()->index, &p1, &t0);
+	j->posts = p1 - p0;
 	atomic_store_explicit(&j->done, 1, memory_order_release);
 	smp_send_ipi(j->waker, IPI_PING);
 }
@@ -372,6 +381,7 @@ static void bench_remote_free(struct ktest *t)
 	static struct remote_job job;
 	unsigned int self = this_hart()->index, other, i, k;
 	unsigned long best_free = ~0UL, best_take = ~0UL, idle = ~0UL;
+	unsigned long posts = 0, takes = 0, tk0, tk1, p;
 
 	other = self == 0 ? 1 : 0;
 	for (k = 0; k < TRIALS; k++) {
@@ -394,7 +404,11 @@ static void bench_remote_free(struct ktest *t)
 		KT_ASSERT(t, smp_run_on(other, remote_free_job, &job) == 0);
 		wait_quietly(&job, other);
 		best_free = min_ul(best_free, net(job.freed, job.empty));
+		posts = job.posts;
+		mm_remote_atomics(self, &p, &tk0);
 		take = time_drain();
+		mm_remote_atomics(self, &p, &tk1);
+		takes = tk1 - tk0;
 		best_take = min_ul(best_take, net(take, idle));
 		for (i = 0; i < 2 * REMOTE_OBJS; i += 2)
 			kfree(objs[i]);
@@ -403,6 +417,12 @@ static void bench_remote_free(struct ktest *t)
 	report("remote_free", REMOTE_SIZE, REMOTE_OBJS, best_free);
 	report("remote_takeback", REMOTE_SIZE, REMOTE_OBJS, best_take);
 	report("drain_idle", 0, 1, idle);
+	/* Atomic instructions per remote free in the burst: the freeing
+	 * hart's posts (CAS) and the owner's inbox exchanges. */
+	ktest_diag("bench: remote_atomics size=%u burst=%u posts=%lu "
+		   "takes=%lu per_free=1/%lu",
+		   REMOTE_SIZE, REMOTE_OBJS, posts, takes,
+		   posts + takes ? REMOTE_OBJS / (posts + takes) : 0UL);
 }
 
 static const struct ktest_case bench_cases[] = {
