@@ -54,6 +54,13 @@ int mm_remote_atomics(unsigned int hart, unsigned long *posts,
 		      unsigned long *takes);
 
 /*
+ * Hart @hart's operation counts so far: atomic instructions mm issued and
+ * section-lock acquisitions (mm/internal.h).  -1 beyond MM_MAX_HARTS.
+ */
+int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
+		     unsigned long *locks);
+
+/*
  * Fault injection (the stress suite's inject=nopost): forget this hart's
  * pending batches of remote frees instead of posting them, so that the
  * objects are lost; returns their bytes.  Never call it otherwise.

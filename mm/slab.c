@@ -362,6 +362,7 @@ static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
 
 	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
 		return 0;
+	mm_count_atomic();
 	head = atomic_exchange_explicit(&s->remote, 0, memory_order_acquire);
 	return slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
 }
@@ -374,6 +375,7 @@ static void slab_process_revisit(struct slab_hart *h)
 	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
 		return;
 	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
+	mm_count_atomic();
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
 		struct mm_class *c = &h->cls[s->cls];
@@ -381,6 +383,7 @@ static void slab_process_revisit(struct slab_hart *h)
 
 		next = s->revisit_next;
 		/* QUEUED -> 0 (attached) and take what was pushed. */
+		mm_count_atomic();
 		head = atomic_exchange_explicit(&s->remote, 0,
 						memory_order_acquire);
 		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
@@ -435,6 +438,7 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 
 		if (slab_take_remote(c, s))
 			return false;
+		mm_count_atomic();
 		if (atomic_compare_exchange_strong_explicit(
 			    &s->remote, &expect, REMOTE_FULL,
 			    memory_order_release, memory_order_relaxed))
@@ -517,6 +521,7 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	do {
 		if ((old & REMOTE_STATE) != REMOTE_FULL)
 			return;
+		mm_count_atomic();
 	} while (!atomic_compare_exchange_weak_explicit(
 		&s->remote, &old, old & ~REMOTE_STATE, memory_order_relaxed,
 		memory_order_relaxed));
@@ -563,6 +568,7 @@ static void slab_queue_revisit(struct slab *s)
 	/* Release: ->revisit_next is visible to the owner's exchange. */
 	do {
 		s->revisit_next = top;
+		mm_count_atomic();
 	} while (!atomic_compare_exchange_weak_explicit(&owner->revisit, &top,
 							s, memory_order_release,
 							memory_order_relaxed));
@@ -620,6 +626,7 @@ static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
 	do {
 		*(uintptr_t *)last = slab_link(ls, (void *)(old | 1));
 		mm_stat_add(&rc->posts, 1);
+		mm_count_atomic();
 		/* Release: the links and the objects before the post. */
 	} while (!atomic_compare_exchange_weak_explicit(&o->inbox, &old, first,
 							memory_order_release,
@@ -745,6 +752,7 @@ void slab_take_inbox(struct slab_hart *h)
 	if (!atomic_load_explicit(&h->inbox, memory_order_relaxed))
 		return;
 	/* Acquire: pairs with the posters' release CAS. */
+	mm_count_atomic();
 	m = atomic_exchange_explicit(&h->inbox, 0, memory_order_acquire);
 	mm_stat_add(&h->rc->takes, 1);
 	while (m)
@@ -780,6 +788,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 		*(uintptr_t *)va =
 			slab_link(s, next ? (void *)next : (void *)s);
 		new = va | (state == REMOTE_FULL ? REMOTE_QUEUED : state);
+		mm_count_atomic();
 		/* Release: the link (and the object) before the push.
 		 * Acquire: when we see FULL, the owner's reads of
 		 * ->revisit_next from an earlier pass happened before. */

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "mm/internal.h"
 #include "mm/port.h"
 
 struct mm_spinlock {
@@ -24,6 +25,7 @@ static inline void mm_spin_init(struct mm_spinlock *l)
 
 static inline bool mm_spin_trylock(struct mm_spinlock *l)
 {
+	mm_count_atomic();
 	return !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire);
 }
 
@@ -31,6 +33,7 @@ static inline unsigned long mm_spin_lock_irqsave(struct mm_spinlock *l)
 {
 	unsigned long flags = port_irq_save();
 
+	mm_count_lock();
 	while (!mm_spin_trylock(l))
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
 			port_cpu_relax();

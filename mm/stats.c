@@ -211,6 +211,16 @@ int mm_remote_atomics(unsigned int hart, unsigned long *posts,
 	return 0;
 }
 
+int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
+		     unsigned long *locks)
+{
+	if (hart >= MM_MAX_HARTS)
+		return -1;
+	*atomics = rdl(&mm_op_counts[hart].atomics);
+	*locks = rdl(&mm_op_counts[hart].locks);
+	return 0;
+}
+
 void mm_print_slabinfo(bool per_hart)
 {
 	unsigned int c;
