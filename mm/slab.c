@@ -141,6 +141,7 @@ void slab_hart_init(struct slab_hart *h, struct slab_rcache *rc,
 
 	memset(h, 0, sizeof(*h));
 	memset(rc, 0, sizeof(*rc));
+	rc->budget = SLAB_RC_BUDGET;
 	h->rc = rc;
 	h->index = index;
 	h->node = node;
@@ -582,9 +583,11 @@ static void slab_queue_revisit(struct slab *s)
  * object's first word links it to the previous object of the same slab in
  * the slab's own encoding, the oldest one pointing at the slab header,
  * exactly what the owner's ->free list looks like.  A way holds one
- * slab's open batch; freeing into another slab that maps to the same way,
- * or the way reaching SLAB_RC_WAY_BYTES, posts the batch.  So what a hart
- * holds pending is below SLAB_RC_BUDGET bytes at any time.
+ * slab's open batch; freeing into another slab that maps to the same way
+ * posts that way's batch, and ->budget going below 0 (more than
+ * SLAB_RC_BUDGET bytes gathered) posts everything (slab_rc_flush()).  So
+ * what a hart holds pending is at most SLAB_RC_BUDGET bytes whenever it
+ * is not inside slab_rc_add().
  *
  * Posting is ONE compare-and-swap (release) of the batch's newest object
  * onto the owner's inbox (slab_hart->inbox), after the oldest object's
@@ -648,6 +651,7 @@ static void rc_close(struct slab_hart *me, unsigned int way)
 	struct slab *s = slab_of(rc->head[way]);
 
 	mm_stat_add(&me->cls[s->cls].remote_frees, rc->bytes[way] / s->size);
+	rc->budget += rc->bytes[way];
 	rc->head[way] = 0;
 	rc->bytes[way] = 0;
 	rc->open &= ~(1UL << way);
@@ -701,6 +705,7 @@ unsigned long slab_rc_drop(struct slab_hart *me)
 	mm_assert_irqs_off();
 	for (w = 0; w < SLAB_RC_WAYS; w++) {
 		bytes += rc->bytes[w];
+		rc->budget += rc->bytes[w];
 		rc->head[w] = 0;
 		rc->bytes[w] = 0;
 	}

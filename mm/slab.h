@@ -103,13 +103,13 @@ struct mm_class {
  * is posted (SLAB_RC_BUDGET at most pending per hart).  Owner hart only,
  * interrupts masked.
  */
-#define SLAB_RC_WAYS	  8
-#define SLAB_RC_WAY_BYTES 4096
-#define SLAB_RC_BUDGET	  (SLAB_RC_WAYS * SLAB_RC_WAY_BYTES)
+#define SLAB_RC_WAYS   32
+#define SLAB_RC_BUDGET 32768
 struct slab_rcache {
 	uintptr_t head[SLAB_RC_WAYS];	   /* newest object; 0: way empty */
 	uintptr_t tail[SLAB_RC_WAYS];	   /* oldest object */
 	unsigned long bytes[SLAB_RC_WAYS]; /* bytes in the open batch */
+	long budget;			   /* bytes that may still gather */
 	unsigned long open;		   /* bit per way with a batch */
 	mm_stat_t posts;		   /* atomic posts (CAS attempts) */
 	mm_stat_t takes;		   /* inbox exchanges (the owner's) */
@@ -339,8 +339,9 @@ static inline void slab_rc_add(struct slab_hart *me, struct slab *s,
 	rc->head[way] = va;
 	bytes = rc->bytes[way] + s->size;
 	rc->bytes[way] = bytes;
-	if (unlikely(bytes >= SLAB_RC_WAY_BYTES))
-		slab_rc_post(me, way);
+	rc->budget -= s->size;
+	if (unlikely(rc->budget < 0))
+		slab_rc_flush(me);
 }
 
 /*
@@ -353,14 +354,16 @@ static inline bool slab_rc_add_fast(struct slab_rcache *rc, struct slab *s,
 {
 	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
 	uintptr_t head = rc->head[way];
-	unsigned long bytes = rc->bytes[way] + s->size;
+	uint32_t size = s->size;
+	long budget = rc->budget - size;
 
-	if (unlikely(((head ^ va) >> SLAB_SHIFT) || bytes >= SLAB_RC_WAY_BYTES))
+	if (unlikely(((head ^ va) >> SLAB_SHIFT) || budget < 0))
 		return false;
 	slab_debug_poison(s, (void *)va);
 	*(uintptr_t *)va = head ^ key; /* slab_link() */
 	rc->head[way] = va;
-	rc->bytes[way] = bytes;
+	rc->bytes[way] += size;
+	rc->budget = budget;
 	return true;
 }
 
