@@ -78,7 +78,8 @@ static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
 /*
  * Operation counts per hart, for the scaling figures (docs/benchmarks.md):
  * atomic instructions (every AMO or LR/SC sequence mm issues, counted at
- * its site: one per attempt of a CAS loop) and section-lock acquisitions.
+ * its site: one per attempt of a CAS loop; a lock acquisition's first
+ * exchange is counted in ->locks only) and section-lock acquisitions.
  * Each hart writes its own line only; anyone reads (stats.c).
  */
 struct mm_op_counts {

@@ -25,7 +25,6 @@ static inline void mm_spin_init(struct mm_spinlock *l)
 
 static inline bool mm_spin_trylock(struct mm_spinlock *l)
 {
-	mm_count_atomic();
 	return !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire);
 }
 
@@ -33,10 +32,12 @@ static inline unsigned long mm_spin_lock_irqsave(struct mm_spinlock *l)
 {
 	unsigned long flags = port_irq_save();
 
-	mm_count_lock();
-	while (!mm_spin_trylock(l))
+	mm_count_lock(); /* and its first exchange, an atomic */
+	while (!mm_spin_trylock(l)) {
+		mm_count_atomic(); /* the next attempt */
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
 			port_cpu_relax();
+	}
 	return flags;
 }
 

@@ -216,7 +216,9 @@ int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
 {
 	if (hart >= MM_MAX_HARTS)
 		return -1;
-	*atomics = rdl(&mm_op_counts[hart].atomics);
+	/* Each acquisition's first exchange is counted as the lock. */
+	*atomics = rdl(&mm_op_counts[hart].atomics) +
+		   rdl(&mm_op_counts[hart].locks);
 	*locks = rdl(&mm_op_counts[hart].locks);
 	return 0;
 }
