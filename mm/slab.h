@@ -395,8 +395,10 @@ slab_free_remote_fast(struct slab_hart *me, struct slab *s, uintptr_t va,
 	unsigned long irq;
 	bool done;
 
-	if (unlikely(slab_rc_tag[owner] != tag ||
-		     tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
+	/* This hart's own slab (not current): the slow path, at once. */
+	if (unlikely(tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
+		return false;
+	if (unlikely(slab_rc_tag[owner] != tag))
 		return false;
 	/* Not @checked by the caller: the object tests of kfree(). */
 	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
