@@ -7,7 +7,7 @@
 #ifndef HARTSLAB_MM_BUDDY_H
 #define HARTSLAB_MM_BUDDY_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/section.h"
 
 /* Runs of 1..BUDDY_CACHE_RUNS pages (orders 0..3) have a per-hart cache. */

@@ -26,7 +26,7 @@
 
 #include <stdatomic.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MM_NR_PAGE_ORDERS 19 /* orders 0 (4 KiB) .. 18 (1 GiB) */
 

@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "mm/hart.h"
 #include "mm/introspect.h"
 #include "mm/page.h"

@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MM_MAX_HARTS	64
 #define MM_MAX_SECTIONS 32

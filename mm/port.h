@@ -3,7 +3,7 @@
  * The port layer: everything mm/ needs from the machine, and nothing more.
  *
  * mm/ is built twice from the same sources: for the kernel (HARTSLAB_KERNEL
- * defined, the header below is arch/riscv/mm_port.h) and for the host
+ * defined, the header below is kernel/mm_port.h) and for the host
  * (pthreads stand in for harts, the header is mm/host/port_host.h).  Each
  * implementation provides exactly this contract:
  *
@@ -49,10 +49,10 @@
 #ifndef HARTSLAB_MM_PORT_H
 #define HARTSLAB_MM_PORT_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #ifdef HARTSLAB_KERNEL
-#include "arch/riscv/mm_port.h"
+#include "kernel/mm_port.h"
 #else
 #include "mm/host/port_host.h"
 #endif

@@ -25,7 +25,7 @@
 
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 
 _Atomic(struct mm_section *) mm_sec_table[MM_SEC_TABLE_SIZE];
 struct mm_section *_Atomic mm_sections[MM_MAX_SECTIONS];

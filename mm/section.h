@@ -26,7 +26,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/internal.h"
 #include "mm/spinlock.h"
 

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/hart.h"
 #include "mm/kmalloc.h"
 #include "mm/introspect.h"

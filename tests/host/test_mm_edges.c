@@ -7,8 +7,8 @@
  */
 #include <string.h>
 
-#include "kernel/errno.h"
-#include "kernel/types.h"
+#include "lib/errno.h"
+#include "lib/types.h"
 #include "mm/introspect.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
