@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "mm/buddy.h"
+#include "mm/spinlock.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -82,10 +83,59 @@ static uint64_t slab_secret;
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
 
-struct class_geom {
-	uint32_t nr_objs, first_off, recip;
-};
-static struct class_geom geom[MM_NR_CLASSES];
+static struct slab_geom geom[MM_NR_CLASSES];
+
+/*
+ * Named caches' geometries (mm/cache.c), so that drains reach their
+ * classes.  The lock is taken with interrupts masked, before any section
+ * lock (a drain releases slabs to buddy.c while holding it).
+ */
+static struct slab_geom *geom_list;
+static struct mm_spinlock geom_lock;
+/* Bumped by every mm_init(): geometries of an earlier one are gone. */
+unsigned long slab_epoch;
+
+void slab_geom_compute(struct slab_geom *g)
+{
+	uint32_t n;
+
+	if (g->stride < g->size)
+		g->stride = g->size;
+	n = (SLAB_SIZE - sizeof(struct slab)) / g->stride;
+	g->nr_objs = n;
+	g->first_off = SLAB_SIZE - n * g->stride;
+	g->recip = (uint32_t)(((1ULL << 32) + g->stride - 1) / g->stride);
+}
+
+void slab_geom_register(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+
+	g->next = geom_list;
+	geom_list = g;
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+void slab_geom_unregister(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+	struct slab_geom **pp;
+
+	for (pp = &geom_list; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/* The owner @h's class of slab @s: a kmalloc class or a cache's. */
+static struct mm_class *class_of_slab(struct slab_hart *h, const struct slab *s)
+{
+	if (likely(s->cls < MM_NR_CLASSES))
+		return &h->cls[s->cls];
+	return &s->geom->per_hart[h->index];
+}
 
 void slab_init_classes(uint64_t secret)
 {
@@ -102,13 +152,15 @@ void slab_init_classes(uint64_t secret)
 		slab_class_idx[i] = c;
 	}
 	for (c = 0; c < MM_NR_CLASSES; c++) {
-		uint32_t size = slab_class_size[c];
-		uint32_t n = (SLAB_SIZE - sizeof(struct slab)) / size;
-
-		geom[c].nr_objs = n;
-		geom[c].first_off = SLAB_SIZE - n * size;
-		geom[c].recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
+		memset(&geom[c], 0, sizeof(geom[c]));
+		geom[c].size = geom[c].stride = slab_class_size[c];
+		geom[c].cls = c;
+		geom[c].node = -1;
+		slab_geom_compute(&geom[c]);
 	}
+	geom_list = NULL;
+	mm_spin_init(&geom_lock);
+	slab_epoch++;
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
 }
@@ -210,8 +262,11 @@ void slab_fast_range_update(void)
 #if MM_DEBUG
 #define POISON_FREE 0x6b
 
+/* Objects of a cache with a constructor keep their constructed state. */
 void slab_debug_poison(struct slab *s, void *obj)
 {
+	if (s->geom->ctor)
+		return;
 	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
 	       s->size - sizeof(uintptr_t));
 }
@@ -221,6 +276,8 @@ void slab_debug_check_alloc(struct slab *s, void *obj)
 	const unsigned char *p = obj;
 	uint32_t i;
 
+	if (s->geom->ctor)
+		return;
 	for (i = sizeof(uintptr_t); i < s->size; i++)
 		if (p[i] != POISON_FREE) {
 			port_log("mm: hart %u: object %p (size %u) written "
@@ -263,11 +320,12 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
+static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
 {
-	const struct class_geom *g = &geom[cls];
-	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(SLAB_ORDER, h->node);
+	uint32_t size = g->stride, i;
+	struct slab *s =
+		buddy_alloc_slab(SLAB_ORDER, g->node < 0 ? h->node : g->node);
 	char *obj;
 
 	if (!s)
@@ -275,8 +333,9 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	memset(s, 0, sizeof(*s));
 	s->magic = SLAB_MAGIC;
 	s->owner = h->index;
-	s->cls = cls;
-	s->size = size;
+	s->cls = g->cls;
+	s->geom = g;
+	s->size = g->size;
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
@@ -289,10 +348,16 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	for (i = 0; i < g->nr_objs; i++, obj += size) {
 		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
 
-		slab_debug_poison(s, obj);
+		if (g->ctor) {
+			g->ctor(obj);
+			*(uintptr_t *)(obj + g->ctor_word_off) =
+				*(uintptr_t *)obj;
+		} else {
+			slab_debug_poison(s, obj);
+		}
 		*(uintptr_t *)obj = slab_link(s, next);
 	}
-	mm_stat_add(&h->cls[cls].nr_slabs, 1);
+	mm_stat_add(&c->nr_slabs, 1);
 	return s;
 }
 
@@ -364,7 +429,7 @@ static void slab_process_revisit(struct slab_hart *h)
 	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
-		struct mm_class *c = &h->cls[s->cls];
+		struct mm_class *c = class_of_slab(h, s);
 		uintptr_t head;
 
 		next = s->revisit_next;
@@ -440,7 +505,12 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
  */
 void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
-	struct mm_class *c = &h->cls[cls];
+	return slab_alloc_refill_geom(h, &h->cls[cls], &geom[cls]);
+}
+
+void *slab_alloc_refill_geom(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
 	struct slab *s;
 	void *p;
 
@@ -462,7 +532,7 @@ void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 			s = c->spare;
 			c->spare = NULL;
 		} else {
-			s = slab_new(h, cls);
+			s = slab_new(h, c, g);
 			if (!s)
 				return NULL;
 		}
@@ -511,7 +581,7 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
-	struct mm_class *c = &h->cls[s->cls];
+	struct mm_class *c = class_of_slab(h, s);
 	unsigned long irq = port_irq_save();
 
 	MM_BUG_ON(s->owner != port_this_hart());
@@ -556,7 +626,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls;
+	struct mm_class *mine = me ? class_of_slab(me, s) : NULL;
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -582,8 +652,8 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (me)
-		mm_stat_add(&me->cls[cls].remote_frees, 1);
+	if (mine)
+		mm_stat_add(&mine->remote_frees, 1);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -644,6 +714,8 @@ static void drain_class(struct mm_class *c, bool all)
 /* Interrupts masked by the caller, on hart @h. */
 void slab_drain_hart(struct slab_hart *h, bool all)
 {
+	struct slab_geom *g;
+	unsigned long irq;
 	unsigned int c;
 
 	mm_assert_irqs_off();
@@ -651,4 +723,33 @@ void slab_drain_hart(struct slab_hart *h, bool all)
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		drain_class(&g->per_hart[h->index], all);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next, ++*slabs)
+		n += s->inuse;
+	return n;
+}
+
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs)
+{
+	unsigned long n = 0, k = 0;
+
+	if (c->cur != &slab_none) {
+		n += c->cur->nr_objs - slab_free_count(c->cur);
+		k++;
+	}
+	n += list_inuse(c->partial, &k) + list_inuse(c->full, &k);
+	if (c->spare)
+		k++;
+	*in_use = n;
+	*slabs = k;
 }
