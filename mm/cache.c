@@ -245,10 +245,11 @@ unsigned int kmem_cache_count(void)
 }
 
 /*
- * One line per core, after mm_print_slabinfo()'s table: name (with "+N"
- * for N merged caches besides the first), object size, the in-use objects
- * and slabs.  Printed outside the lock (port_log may be slow), so it is
- * for quiet harts and a stable list, like the rest of slabinfo.
+ * One line per core, after mm_print_slabinfo()'s table: the name its
+ * first creator gave, object size, spacing, alignment, the in-use objects
+ * and slabs, and how many caches share it (merging).  Printed outside the lock
+ * (port_log may be slow), so it is for quiet harts and a stable list, like the
+ * rest of slabinfo.
  */
 void kmem_cache_print_slabinfo(void)
 {
@@ -261,11 +262,10 @@ void kmem_cache_print_slabinfo(void)
 		struct kmem_cache_stats st;
 
 		core_stats(c, &st);
-		port_log("mm: slabinfo cache %s%s%u size=%zu stride=%zu "
-			 "align=%zu in_use=%lu slabs=%lu\n",
-			 c->name, c->users > 1 ? " +" : " x",
-			 c->users > 1 ? c->users - 1 : 1, st.object_size,
-			 st.stride, st.align, st.in_use, st.slabs);
+		port_log("mm: slabinfo cache %s size=%zu stride=%zu align=%zu "
+			 "in_use=%lu slabs=%lu users=%u\n",
+			 c->name, st.object_size, st.stride, st.align,
+			 st.in_use, st.slabs, c->users);
 	}
 }
 
