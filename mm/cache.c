@@ -35,6 +35,7 @@
 #include "lib/errno.h"
 #include "mm/hart.h"
 #include "mm/kmalloc.h"
+#include "mm/slab_debug.h"
 #include "mm/spinlock.h"
 
 #define CACHE_MAX_ALIGN 4096
@@ -88,8 +89,8 @@ static void copy_name(char *dst, const char *src)
 static bool mergeable(const struct cache_core *c, size_t stride, size_t align,
 		      unsigned int flags, void (*ctor)(void *))
 {
-	return !ctor && !(flags & SLAB_NO_MERGE) && !c->g.ctor &&
-	       !(c->flags & SLAB_NO_MERGE) && c->g.node < 0 &&
+	return !slab_debug_enabled && !ctor && !(flags & SLAB_NO_MERGE) &&
+	       !c->g.ctor && !(c->flags & SLAB_NO_MERGE) && c->g.node < 0 &&
 	       c->g.stride == stride && c->align == align;
 }
 
@@ -120,6 +121,9 @@ static struct cache_core *core_new(const char *name, size_t size, size_t stride,
 	c->align = align;
 	c->flags = flags;
 	copy_name(c->name, name);
+	c->g.name = c->name;
+	if (slab_debug_enabled)
+		slab_debug_geom(&c->g, align);
 	return c;
 }
 
@@ -371,6 +375,35 @@ static void *cache_alloc_slow(const struct slab_geom *g, unsigned int flags)
  * interrupts masked.  A hart that is not set up has slab_none current in
  * every cache (nothing refilled it), so it misses into the slow path.
  */
+static bool mm_this_hart_ready(void)
+{
+	unsigned long irq = port_irq_save();
+	bool ready = mm_this_hart()->ready;
+
+	port_irq_restore(irq);
+	return ready;
+}
+
+static void *__attribute__((noinline))
+cache_alloc_debug(const struct slab_geom *g, size_t size, unsigned int flags,
+		  uintptr_t ip)
+{
+	unsigned int attempt;
+	void *p = NULL;
+
+	for (attempt = 0; attempt < 2 && !p; attempt++) {
+		if (attempt) {
+			mm_drain_this_hart(true);
+			if (!(flags & __GFP_ATOMIC))
+				port_kick_other_harts();
+		}
+		if (!mm_this_hart_ready())
+			mm_hart_init();
+		p = slab_debug_cache_alloc(g, size, flags, ip);
+	}
+	return p;
+}
+
 static inline void *cache_alloc(const struct slab_geom *g, unsigned int flags)
 {
 	unsigned long irq = port_irq_save();
@@ -384,7 +417,13 @@ static inline void *cache_alloc(const struct slab_geom *g, unsigned int flags)
 
 void *kmem_cache_alloc(struct kmem_cache *k, unsigned int flags)
 {
-	void *p = cache_alloc(k->g, flags);
+	void *p;
+
+	if (unlikely(k->g->debug))
+		return cache_alloc_debug(
+			k->g, k->size, flags,
+			(uintptr_t)__builtin_return_address(0));
+	p = cache_alloc(k->g, flags);
 
 	if (p && (flags & __GFP_ZERO))
 		memset(p, 0, k->size);
@@ -471,6 +510,18 @@ size_t kmem_cache_alloc_bulk(struct kmem_cache *k, unsigned int flags,
 {
 	size_t i;
 
+	if (unlikely(k->g->debug)) { /* one by one, each checked */
+		for (i = 0; i < nr; i++) {
+			objs[i] = cache_alloc_debug(
+				k->g, k->size, flags,
+				(uintptr_t)__builtin_return_address(0));
+			if (!objs[i]) {
+				kfree_bulk(i, objs);
+				return 0;
+			}
+		}
+		return nr;
+	}
 	if (!geom_alloc_bulk(k->g, flags, nr, objs))
 		return 0;
 	if (flags & __GFP_ZERO)

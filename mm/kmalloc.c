@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mm/hart.h"
+#include "mm/slab_debug.h"
 
 static void *__attribute__((noinline))
 kmalloc_miss(size_t size, unsigned int flags)
@@ -133,6 +134,11 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
 		return;
 	pm = section_meta_only(va);
 	if (pm && pm_state(pm) == PM_SLAB) {
+		/* kfree's caller: kfree tail-calls this function. */
+		if (unlikely(slab_debug_enabled) &&
+		    slab_debug_free(slab_of(va), va,
+				    (uintptr_t)__builtin_return_address(0)))
+			return;
 		slab_free_slow(slab_of(va), va);
 		return;
 	}
@@ -231,8 +237,11 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	pm = section_meta_only(va);
-	if (pm && pm_state(pm) == PM_SLAB)
+	if (pm && pm_state(pm) == PM_SLAB) {
+		if (unlikely(slab_debug_enabled))
+			slab_debug_widen(slab_of(va), va);
 		return slab_ksize(slab_of(va), va);
+	}
 	pm = buddy_check_run(p, "ksize", &s);
 	return pm ? (size_t)pm->nr_pages << PAGE_SHIFT : 0;
 }

@@ -170,6 +170,11 @@ unsigned int slab_class_of(size_t size)
 	return slab_class_idx[size];
 }
 
+struct slab_hart *slab_this_hart(void)
+{
+	return slab_harts[port_this_hart()];
+}
+
 void slab_reset_harts(void)
 {
 	unsigned int i;
@@ -265,7 +270,7 @@ void slab_fast_range_update(void)
 /* Objects of a cache with a constructor keep their constructed state. */
 void slab_debug_poison(struct slab *s, void *obj)
 {
-	if (s->geom->ctor)
+	if (s->geom->ctor || s->geom->debug)
 		return;
 	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
 	       s->size - sizeof(uintptr_t));
@@ -276,7 +281,7 @@ void slab_debug_check_alloc(struct slab *s, void *obj)
 	const unsigned char *p = obj;
 	uint32_t i;
 
-	if (s->geom->ctor)
+	if (s->geom->ctor || s->geom->debug) /* slab_debug=1 checks */
 		return;
 	for (i = sizeof(uintptr_t); i < s->size; i++)
 		if (p[i] != POISON_FREE) {
@@ -341,7 +346,8 @@ static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
 	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
-	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR ^
+		 (g->debug ? SLAB_TAG_DEBUG : 0);
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
@@ -349,7 +355,9 @@ static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
 	for (i = 0; i < g->nr_objs; i++, obj += size) {
 		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
 
-		if (g->ctor) {
+		if (g->obj_init) {
+			g->obj_init(g, obj); /* slab_debug: also the ctor */
+		} else if (g->ctor) {
 			g->ctor(obj);
 			*(uintptr_t *)(obj + g->ctor_word_off) =
 				*(uintptr_t *)obj;

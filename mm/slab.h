@@ -43,6 +43,7 @@
  * neither form is 0.
  */
 #define SLAB_TAG_NOT_CUR 2UL
+#define SLAB_TAG_DEBUG	 4UL /* a slab_debug slab: never a fast-path tag */
 
 /* slab->where: which of the owner's lists holds the slab. */
 enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
@@ -103,6 +104,17 @@ struct slab_geom {
 	void (*ctor)(void *obj);
 	uint32_t ctor_word_off;
 	int node; /* slabs from this node's memory; -1: the owner hart's */
+	const char *name; /* for reports: "kmalloc-64", a cache's name */
+	/*
+	 * slab_debug=1 (mm/slab_debug.c): the red zone starts at dbg_off
+	 * (after the object and a constructor's word), the object's record
+	 * follows it; obj_init prepares each object of a new slab.  Debug
+	 * slabs' tags carry SLAB_TAG_DEBUG, so kfree's fast path never
+	 * takes their objects.
+	 */
+	bool debug;
+	uint32_t dbg_off;
+	void (*obj_init)(const struct slab_geom *g, void *obj);
 	/* SLAB_CLS_CACHE: one class per hart, indexed by hart index. */
 	struct mm_class *per_hart;
 	struct slab_geom *next; /* registered geometries (slab.c's lock) */
@@ -303,6 +315,8 @@ slow:
 void slab_init_classes(uint64_t secret);
 /* Set up @sh as hart @index's slabs (on @node); registers it. */
 void slab_hart_init(struct slab_hart *sh, unsigned int index, int node);
+/* This hart's slabs (NULL before slab_hart_init); interrupts masked. */
+struct slab_hart *slab_this_hart(void);
 /* Forget every hart (mm_init). */
 void slab_reset_harts(void);
 /* Sections changed: recompute every hart's kfree fast range. */
