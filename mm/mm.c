@@ -175,6 +175,7 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 	mm_seeded_late = true;
 	section_publish(s);
 	slab_fast_range_update();
+	slab_debug_prepare(mm_nr_harts); /* slab_debug=1 only */
 	return 0;
 }
 

@@ -286,17 +286,28 @@ static void *debug_alloc(struct mm_class *c, const struct slab_geom *g,
 	return obj ? debug_alloc_obj(g, obj, size, flags, ip) : NULL;
 }
 
+/*
+ * Made by mm_add_section() (set-up, before any allocation); the lazy path
+ * is for an allocation before any section (none succeeds then anyway).
+ */
 static struct dbg_classes *debug_classes(void)
+{
+	struct dbg_classes *d =
+		atomic_load_explicit(&dbg, memory_order_acquire);
+
+	return likely(d) ? d : slab_debug_prepare(MM_MAX_HARTS);
+}
+
+struct dbg_classes *slab_debug_prepare(unsigned int n)
 {
 	struct dbg_classes *d =
 		atomic_load_explicit(&dbg, memory_order_acquire);
 	struct dbg_classes *expect = NULL;
 	size_t bytes, pages;
-	unsigned int c, i, n;
+	unsigned int c, i;
 
-	if (likely(d))
+	if (d || !slab_debug_enabled)
 		return d;
-	n = MM_MAX_HARTS; /* debug boots only: 104 KiB at most */
 	bytes = sizeof(*d) + (size_t)MM_NR_CLASSES * n * sizeof(d->cls[0]);
 	pages = (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	d = buddy_alloc_pages(NULL, pages, false, 0);

@@ -24,6 +24,13 @@ extern bool slab_debug_enabled;
 /* mm_init(): off, and forget the debug classes of an earlier mm_init. */
 void slab_debug_reset(void);
 int slab_debug_enable(bool on, bool too_late);
+/*
+ * With slab_debug on, make the debug twins of the kmalloc classes for
+ * @nr_harts harts now (mm_add_section(): part of the set-up, not of the
+ * first allocation); a no-op when made already or off.  NULL: no memory.
+ */
+struct dbg_classes;
+struct dbg_classes *slab_debug_prepare(unsigned int nr_harts);
 
 /* Turn @g (size and ctor set) into a debug geometry, objects aligned to
  * @align. */
