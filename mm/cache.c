@@ -53,6 +53,7 @@ struct cache_core {
 struct kmem_cache {
 	struct cache_core *core;
 	const struct slab_geom *g; /* &core->g, one load on the fast path */
+	bool plain;		   /* no constructor, no slab_debug */
 	size_t size;
 	char name[KMEM_CACHE_NAME_MAX];
 };
@@ -183,6 +184,7 @@ struct kmem_cache *kmem_cache_create(const char *name, size_t size,
 	c->users++;
 	k->core = c;
 	k->g = &c->g;
+	k->plain = !c->g.ctor && !c->g.debug;
 	mm_spin_unlock_irqrestore(&cache_lock, irq);
 	if (fresh)
 		core_free(fresh);
@@ -322,6 +324,90 @@ int kmem_cache_destroy(struct kmem_cache *k)
 	return 0;
 }
 
+/* As kmalloc.c's: the tag word of what may not be a slab header. */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread)) uintptr_t
+peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#else
+static inline uintptr_t peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#endif
+
+/* Read an immutable header field of what may not be a slab header. */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread)) const struct slab_geom *
+peek_geom(const struct slab *s)
+{
+	return s->geom;
+}
+#else
+static inline const struct slab_geom *peek_geom(const struct slab *s)
+{
+	return s->geom;
+}
+#endif
+
+/*
+ * The pop and push of kmalloc.c's fast paths, for this file's callers:
+ * restartable sequences on the kernel, interrupts masked elsewhere (and in
+ * MM_DEBUG builds, which check objects).  push_current() takes @va only
+ * when it passes kfree's fast-path tests (mm/kmalloc.c: range, object
+ * start, not an encoded link, this hart's current slab by its tag).
+ */
+static inline void *pop_current(struct mm_class *c)
+{
+#ifdef SLAB_RSEQ
+	return slab_pop_rseq(c);
+#else
+	unsigned long irq = port_irq_save();
+	void *p = slab_alloc_fast(c);
+
+	port_irq_restore(irq);
+	return p;
+#endif
+}
+
+static inline bool push_current(struct mm_hart *h, uintptr_t span,
+				struct slab *s, uintptr_t va)
+{
+	if ((uintptr_t)s - (uintptr_t)h >= span)
+		return false;
+#ifdef SLAB_RSEQ
+	return slab_obj_valid(s, va) && !slab_obj_looks_free(s, va) &&
+	       slab_push_rseq(s, va, (uintptr_t)&h->slab, s->key);
+#else
+	return peek_tag(s) == (uintptr_t)&h->slab && slab_free_fast(s, va);
+#endif
+}
+
+/*
+ * Pop up to @n objects off @c's current slab into @objs, interrupts masked
+ * by the caller: the list head kept in a register, written back once.
+ */
+static size_t pop_many(struct mm_class *c, void **objs, size_t n)
+{
+	struct slab *s = c->cur;
+	void *head = s->free;
+	size_t i = 0;
+
+	while (i < n && head != (void *)s) {
+		uintptr_t *obj = head;
+
+		head = slab_unlink(s, *obj);
+		slab_debug_check_alloc(s, obj);
+		*obj = 0;
+		objs[i++] = obj;
+	}
+	if (i) /* never a write to slab_none, which every hart shares */
+		s->free = head;
+	return i;
+}
+
 /* ---- allocation ---- */
 
 /* A constructed object's first word, put back over the free link. */
@@ -406,28 +492,42 @@ cache_alloc_debug(const struct slab_geom *g, size_t size, unsigned int flags,
 
 static inline void *cache_alloc(const struct slab_geom *g, unsigned int flags)
 {
-	unsigned long irq = port_irq_save();
-	void *p = slab_alloc_fast(&g->per_hart[port_this_hart()]);
+	void *p = pop_current(&g->per_hart[port_this_hart()]);
 
-	port_irq_restore(irq);
 	if (unlikely(!p))
 		p = cache_alloc_slow(g, flags);
 	return restore_ctor_word(g, p);
 }
 
-void *kmem_cache_alloc(struct kmem_cache *k, unsigned int flags)
+/* Tail-called by kmem_cache_alloc(): the return address is its caller's. */
+static void *__attribute__((noinline))
+kmem_cache_alloc_slow(struct kmem_cache *k, unsigned int flags)
 {
+	uintptr_t ip = (uintptr_t)__builtin_return_address(0);
 	void *p;
 
 	if (unlikely(k->g->debug))
-		return cache_alloc_debug(
-			k->g, k->size, flags,
-			(uintptr_t)__builtin_return_address(0));
+		return cache_alloc_debug(k->g, k->size, flags, ip);
 	p = cache_alloc(k->g, flags);
-
 	if (p && (flags & __GFP_ZERO))
 		memset(p, 0, k->size);
 	return p;
+}
+
+/*
+ * The fast path, a leaf as kmalloc's: a plain cache (no constructor, no
+ * slab_debug) with no flags pops from this hart's current slab; anything
+ * else, or a miss, tail-calls the slow path with the caller's address.
+ */
+void *__mm_fast kmem_cache_alloc(struct kmem_cache *k, unsigned int flags)
+{
+	if (likely(k->plain && !flags)) {
+		void *p = pop_current(&k->g->per_hart[port_this_hart()]);
+
+		if (likely(p))
+			return p;
+	}
+	return kmem_cache_alloc_slow(k, flags);
 }
 
 void *kmem_cache_zalloc(struct kmem_cache *k, unsigned int flags)
@@ -449,7 +549,31 @@ static bool from_cache(const struct slab_geom *g, const void *obj)
 	return slab_of(va)->geom == g;
 }
 
-void kmem_cache_free(struct kmem_cache *k, void *obj)
+/*
+ * The fast path: an object of this hart's current slab of this cache
+ * (kfree's tests, and the header's geometry, immutable while the slab
+ * lives, is the cache's: a header that is no slab's fails the tag test
+ * inside the push whatever it read).  Anything else: the cache test
+ * through page_meta, then kfree().
+ */
+static void __attribute__((noinline))
+kmem_cache_free_slow(struct kmem_cache *k, void *obj);
+
+void __mm_fast kmem_cache_free(struct kmem_cache *k, void *obj)
+{
+	uintptr_t va = (uintptr_t)obj;
+	struct slab *s = slab_of(va);
+	struct mm_hart *h = mm_hart_fast();
+	uintptr_t span = mm_stat_read(&h->slab.fast_span);
+
+	if (likely((uintptr_t)s - (uintptr_t)h < span && peek_geom(s) == k->g &&
+		   push_current(h, span, s, va)))
+		return;
+	kmem_cache_free_slow(k, obj);
+}
+
+static void __attribute__((noinline))
+kmem_cache_free_slow(struct kmem_cache *k, void *obj)
 {
 	if (!obj)
 		return;
@@ -479,29 +603,26 @@ void *kmem_cache_alloc_node(struct kmem_cache *k, unsigned int flags, int node)
 static size_t geom_alloc_bulk(const struct slab_geom *g, unsigned int flags,
 			      size_t nr, void **objs)
 {
-	unsigned long irq;
-	struct mm_class *c;
-	size_t i = 0;
+	size_t i = 0, j;
 
-	irq = port_irq_save();
-	c = &g->per_hart[port_this_hart()];
 	while (i < nr) {
-		void *p = slab_alloc_fast(c);
+		unsigned long irq = port_irq_save();
+		void *p;
 
-		if (unlikely(!p)) {
-			port_irq_restore(irq);
-			p = cache_alloc_slow(g, flags);
-			irq = port_irq_save();
-			if (!p)
-				break;
+		i += pop_many(&g->per_hart[port_this_hart()], objs + i, nr - i);
+		port_irq_restore(irq);
+		if (i == nr)
+			break;
+		p = cache_alloc_slow(g, flags); /* refills */
+		if (!p) {
+			kfree_bulk(i, objs);
+			return 0;
 		}
-		objs[i++] = restore_ctor_word(g, p);
+		objs[i++] = p;
 	}
-	port_irq_restore(irq);
-	if (i < nr) {
-		kfree_bulk(i, objs);
-		return 0;
-	}
+	if (g->ctor)
+		for (j = 0; j < nr; j++)
+			restore_ctor_word(g, objs[j]);
 	return nr;
 }
 
@@ -538,28 +659,28 @@ size_t kmem_cache_alloc_bulk(struct kmem_cache *k, unsigned int flags,
 size_t kmalloc_bulk(size_t size, unsigned int flags, size_t nr, void **objs)
 {
 	bool fast = size <= SLAB_MAX_SIZE && !(flags & ~__GFP_ZERO);
-	unsigned int cls = fast ? slab_class_of(size) : 0;
-	unsigned long irq;
 	size_t i = 0;
 
-	irq = port_irq_save();
 	while (i < nr) {
-		struct mm_hart *h = mm_hart_fast();
-		void *p = fast ? slab_alloc_fast(&h->slab.cls[cls]) : NULL;
+		void *p;
 
-		if (unlikely(!p)) {
+		if (fast) {
+			/* The class from the slot (a stand-in one at first). */
+			struct mm_class *c =
+				&mm_hart_fast()->slab.cls[slab_class_of(size)];
+			unsigned long irq = port_irq_save();
+
+			i += pop_many(c, objs + i, nr - i);
 			port_irq_restore(irq);
-			p = kmalloc(size, flags & ~__GFP_ZERO);
-			irq = port_irq_save();
-			if (!p)
+			if (i == nr)
 				break;
 		}
+		p = kmalloc(size, flags & ~__GFP_ZERO); /* refills */
+		if (!p) {
+			kfree_bulk(i, objs);
+			return 0;
+		}
 		objs[i++] = p;
-	}
-	port_irq_restore(irq);
-	if (i < nr) {
-		kfree_bulk(i, objs);
-		return 0;
 	}
 	if (flags & __GFP_ZERO)
 		for (i = 0; i < nr; i++)
@@ -567,42 +688,25 @@ size_t kmalloc_bulk(size_t size, unsigned int flags, size_t nr, void **objs)
 	return nr;
 }
 
-void kmem_cache_free_bulk(struct kmem_cache *k, size_t nr, void **objs)
-{
-	size_t i;
-
-	for (i = 0; i < nr; i++)
-		if (unlikely(objs[i] && !from_cache(k->g, objs[i]))) {
-			kmem_cache_free(k, objs[i]);
-			objs[i] = NULL;
-		}
-	kfree_bulk(nr, objs);
-}
-
-/* As kmalloc.c's: the tag word of what may not be a slab header. */
-#ifdef __SANITIZE_THREAD__
-static __attribute__((noinline, no_sanitize_thread)) uintptr_t
-peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#else
-static inline uintptr_t peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#endif
-
 /*
- * kfree() of each, with interrupts masked once: an object of one of this
- * hart's current slabs passes kfree's fast-path tests (mm/kmalloc.c
- * kfree(): range, tag, object start, not an encoded link) and is pushed
- * in place; anything else goes through kfree() with interrupts restored.
+ * kfree() (@k: kmem_cache_free()) of each, with interrupts masked once for
+ * the batch: an object of
+ * one of this hart's current slabs (kfree's fast-path tests, the range and
+ * the tag checked once per run of objects of the same slab: with
+ * interrupts masked it stays current) is pushed in place; anything else
+ * goes through kfree() with interrupts restored.
  */
-void kfree_bulk(size_t nr, void **objs)
+static void __attribute__((noinline))
+kmem_cache_free_slow(struct kmem_cache *k, void *obj);
+
+static void free_many(struct kmem_cache *k, size_t nr, void **objs)
 {
 	struct mm_hart *h = mm_hart_fast();
 	uintptr_t span = mm_stat_read(&h->slab.fast_span);
+	struct slab *ok = NULL; /* passed range and tag; head cached below */
+	uintptr_t first = 0, link_hi = 0, key = 0;
+	void *head = NULL;
+	uint32_t recip = 0;
 	unsigned long irq = port_irq_save();
 	size_t i;
 
@@ -610,21 +714,55 @@ void kfree_bulk(size_t nr, void **objs)
 		uintptr_t va = (uintptr_t)objs[i];
 		struct slab *s = slab_of(va);
 
-		if (likely((uintptr_t)s - (uintptr_t)h < span &&
-			   peek_tag(s) ==
-				   ((uintptr_t)s ^ (uintptr_t)&h->slab) &&
-			   slab_obj_valid(s, va) &&
-			   !slab_obj_looks_free(s, va))) {
-			slab_debug_poison(s, (void *)va);
-			*(uintptr_t *)va = slab_link(s, s->free);
-			s->free = (void *)va;
-			continue;
+		if (s != ok) {
+			if (ok)
+				ok->free = head;
+			ok = NULL;
+			if ((uintptr_t)s - (uintptr_t)h >= span ||
+			    peek_tag(s) != (uintptr_t)&h->slab ||
+			    (k && peek_geom(s) != k->g))
+				goto slow;
+			ok = s;
+			first = s->first;
+			recip = s->recip;
+			link_hi = s->link_hi;
+			key = s->key;
+			head = s->free;
 		}
+		/* slab_obj_valid() and slab_obj_looks_free() on the copies. */
+		if (unlikely(va < first ||
+			     (uint32_t)((va - first) * recip) >= recip ||
+			     *(uintptr_t *)va >> SLAB_SHIFT == link_hi))
+			goto slow;
+		slab_debug_poison(s, (void *)va);
+		*(uintptr_t *)va = (uintptr_t)head ^ key; /* slab_link() */
+		head = (void *)va;
+		continue;
+	slow:
+		/* kfree() may change which slabs are current: forget ok. */
+		if (ok)
+			ok->free = head;
+		ok = NULL;
 		port_irq_restore(irq);
-		kfree((void *)va);
+		if (k)
+			kmem_cache_free_slow(k, (void *)va);
+		else
+			kfree((void *)va);
 		irq = port_irq_save();
 	}
+	if (ok)
+		ok->free = head;
 	port_irq_restore(irq);
+}
+
+void kfree_bulk(size_t nr, void **objs)
+{
+	free_many(NULL, nr, objs);
+}
+
+void kmem_cache_free_bulk(struct kmem_cache *k, size_t nr, void **objs)
+{
+	free_many(k, nr, objs);
 }
 
 /* ---- node-aware ---- */
@@ -663,6 +801,7 @@ static struct kmem_cache *node_cache(int node, unsigned int cls)
 	c->users = 1;
 	k->core = c;
 	k->g = &c->g;
+	k->plain = !c->g.debug;
 	k->size = slab_class_size[cls];
 	copy_name(k->name, c->name);
 	slab_geom_register(&c->g);
