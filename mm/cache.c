@@ -205,23 +205,21 @@ const char *kmem_cache_name(const struct kmem_cache *k)
 
 static void core_stats(const struct cache_core *c, struct kmem_cache_stats *st)
 {
-	unsigned long in_use = 0, remote = 0, taken = 0, slabs = 0;
+	unsigned long in_use = 0, slabs = 0;
 	unsigned int i;
 
 	for (i = 0; i < mm_nr_harts; i++) {
 		const struct mm_class *k = &c->g.per_hart[i];
 		unsigned long n, s;
 
-		remote += mm_stat_read(&k->remote_frees);
-		taken += mm_stat_read(&k->taken_back);
 		slabs += mm_stat_read(&k->nr_slabs);
 		if (!mm_harts[i]->ready)
 			continue;
+		/* Remote frees not taken back are counted off in there. */
 		slab_class_usage(k, &n, &s);
 		in_use += n;
 	}
-	/* Remote frees not taken back yet still count in their slabs. */
-	st->in_use = in_use - (remote - taken);
+	st->in_use = in_use;
 	st->slabs = slabs;
 	st->object_size = c->g.size;
 	st->stride = c->g.stride;

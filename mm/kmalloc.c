@@ -154,7 +154,11 @@ void *kcalloc(size_t n, size_t size, unsigned int flags)
  * full validation through the section table and page_meta, then the slab
  * (magic, interior, exact double-free walk, remote push) or page paths.
  */
-static void __attribute__((noinline)) kfree_generic(const void *p)
+/*
+ * kfree_generic() with slab_debug=1: out of line, so that the ordinary
+ * one keeps its shape; @ip is kfree's caller.
+ */
+static void __attribute__((noinline)) kfree_debug(const void *p, uintptr_t ip)
 {
 	uintptr_t va = (uintptr_t)p;
 	struct page_meta *pm;
@@ -163,11 +167,27 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
 		return;
 	pm = section_meta_only(va);
 	if (pm && pm_state(pm) == PM_SLAB) {
-		/* kfree's caller: kfree tail-calls this function. */
-		if (unlikely(slab_debug_enabled) &&
-		    slab_debug_free(slab_of(va), va,
-				    (uintptr_t)__builtin_return_address(0)))
-			return;
+		if (!slab_debug_free(slab_of(va), va, ip))
+			slab_free_slow(slab_of(va), va);
+		return;
+	}
+	free_pages((void *)p);
+}
+
+static void __attribute__((noinline)) kfree_generic(const void *p)
+{
+	uintptr_t va = (uintptr_t)p;
+	struct page_meta *pm;
+
+	/* First, while ra is kfree's caller's (kfree tail-calls us). */
+	if (unlikely(slab_debug_enabled)) {
+		kfree_debug(p, (uintptr_t)__builtin_return_address(0));
+		return;
+	}
+	if (!p)
+		return;
+	pm = section_meta_only(va);
+	if (pm && pm_state(pm) == PM_SLAB) {
 		slab_free_slow(slab_of(va), va);
 		return;
 	}

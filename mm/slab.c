@@ -638,7 +638,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
-	struct mm_class *mine = me ? class_of_slab(me, s) : NULL;
+	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -664,8 +664,13 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (mine)
-		mm_stat_add(&mine->remote_frees, 1);
+	/* cls may be SLAB_CLS_CACHE: cls_none, which follows cls[]. */
+	if (me)
+		mm_stat_add(
+			&((struct mm_class *)((char *)me +
+					      cls * sizeof(struct mm_class)))
+				 ->remote_frees,
+			1);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -697,7 +702,8 @@ size_t slab_ksize(const struct slab *s, uintptr_t va)
 
 /* ---- drain ---- */
 
-static void drain_class(struct mm_class *c, bool all)
+static inline __attribute__((always_inline)) void
+drain_class(struct mm_class *c, bool all)
 {
 	struct slab *s, *next;
 
@@ -750,6 +756,35 @@ static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
 	return n;
 }
 
+/* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
+static unsigned long remote_count(const struct slab *s)
+{
+	uintptr_t *p = (uintptr_t *)(atomic_load_explicit(
+					     &s->remote, memory_order_acquire) &
+				     ~REMOTE_STATE);
+	unsigned long n = 0;
+
+	for (; p && (void *)p != (void *)s && n < s->nr_objs;
+	     p = slab_unlink(s, *p))
+		n++;
+	return n;
+}
+
+static unsigned long list_remote(const struct slab *s)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next)
+		n += remote_count(s);
+	return n;
+}
+
+/*
+ * A named cache's remote frees are not counted per cache (the freer adds
+ * them to its cls_none, which no report reads: the remote path stays as
+ * short as for kmalloc), so the objects waiting on remote lists are
+ * counted here, from the lists.
+ */
 void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
 		      unsigned long *slabs)
 {
@@ -757,9 +792,11 @@ void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
 
 	if (c->cur != &slab_none) {
 		n += c->cur->nr_objs - slab_free_count(c->cur);
+		n -= remote_count(c->cur);
 		k++;
 	}
 	n += list_inuse(c->partial, &k) + list_inuse(c->full, &k);
+	n -= list_remote(c->partial) + list_remote(c->full);
 	if (c->spare)
 		k++;
 	*in_use = n;

@@ -79,8 +79,12 @@ struct slab {
 	const struct slab_geom *geom; /* immutable: the class or cache */
 };
 
-/* slab->cls of a named cache's slab (mm/cache.c): no kmalloc class. */
-#define SLAB_CLS_CACHE 0xff
+/*
+ * slab->cls of a named cache's slab (mm/cache.c): no kmalloc class.  A
+ * remote free counts itself in the freer's h->cls[cls], which for this
+ * value is cls_none (never reported), so the remote path needs no test.
+ */
+#define SLAB_CLS_CACHE MM_NR_CLASSES
 
 struct mm_class;
 

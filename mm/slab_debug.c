@@ -222,17 +222,28 @@ static bool check_bytes(enum mm_slab_debug_kind kind, const struct slab_geom *g,
 			void *obj, unsigned int from, unsigned int to,
 			unsigned char v, uintptr_t ip)
 {
+	uint64_t pat = 0x0101010101010101ULL * v;
 	unsigned char *b = obj;
-	unsigned int i, first = to, last_off = 0;
+	unsigned int i = from, first = to, last_off = 0;
 
+	/* Fast scan, a word at a time where aligned (objects are 8-aligned). */
+	while (i < to && (i & 7))
+		if (b[i++] != v)
+			goto exact;
+	for (; i + 8 <= to; i += 8)
+		if (*(const uint64_t *)(b + i) != pat)
+			goto exact;
+	for (; i < to; i++)
+		if (b[i] != v)
+			goto exact;
+	return true;
+exact:
 	for (i = from; i < to; i++)
 		if (b[i] != v) {
 			if (first == to)
 				first = i;
 			last_off = i;
 		}
-	if (first == to)
-		return true;
 	report(kind, g, obj, first, last_off, v, ip);
 	memset(b + first, v, last_off + 1 - first);
 	return false;
