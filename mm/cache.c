@@ -47,6 +47,7 @@ struct cache_core {
 	unsigned int flags;
 	unsigned int users;		/* handles on this core */
 	char name[KMEM_CACHE_NAME_MAX]; /* its first creator's */
+	uint16_t *seq;			/* random object order, or NULL */
 	struct cache_core *next;
 };
 
@@ -95,6 +96,13 @@ static bool mergeable(const struct cache_core *c, size_t stride, size_t align,
 	       c->g.stride == stride && c->align == align;
 }
 
+static void core_free(struct cache_core *c)
+{
+	kfree(c->seq);
+	kfree(c->g.per_hart);
+	kfree(c);
+}
+
 static struct cache_core *core_new(const char *name, size_t size, size_t stride,
 				   size_t align, unsigned int flags,
 				   void (*ctor)(void *), int node)
@@ -123,15 +131,18 @@ static struct cache_core *core_new(const char *name, size_t size, size_t stride,
 	c->flags = flags;
 	copy_name(c->name, name);
 	c->g.name = c->name;
-	if (slab_debug_enabled)
+	if (slab_debug_enabled) {
 		slab_debug_geom(&c->g, align);
+		return c;
+	}
+	/* Random object order (hardening), its permutation kept here. */
+	c->seq = kmalloc(c->g.nr_objs * sizeof(uint16_t), GFP_KERNEL);
+	if (!c->seq) {
+		core_free(c);
+		return NULL;
+	}
+	slab_geom_shuffle(&c->g, c->seq, (uintptr_t)c);
 	return c;
-}
-
-static void core_free(struct cache_core *c)
-{
-	kfree(c->g.per_hart);
-	kfree(c);
 }
 
 struct kmem_cache *kmem_cache_create(const char *name, size_t size,

@@ -119,6 +119,11 @@ struct slab_geom {
 	bool debug;
 	uint32_t dbg_off;
 	void (*obj_init)(const struct slab_geom *g, void *obj);
+	/*
+	 * Random object order of new slabs (slab_geom_shuffle()): a
+	 * permutation of 0..nr_objs-1; NULL: address order.
+	 */
+	const uint16_t *random_seq;
 	/* SLAB_CLS_CACHE: one class per hart, indexed by hart index. */
 	struct mm_class *per_hart;
 	struct slab_geom *next; /* registered geometries (slab.c's lock) */
@@ -339,6 +344,13 @@ void slab_geom_register(struct slab_geom *g);
 /* Changes with every slab_init_classes() (mm_init: host tests rerun it). */
 extern unsigned long slab_epoch;
 void slab_geom_unregister(struct slab_geom *g);
+/*
+ * Hardening: new slabs hand their objects out in a random order (seeded
+ * by the boot secret), on unless a test turns it off.  @seq holds
+ * @g->nr_objs entries and must live as long as @g.
+ */
+extern bool slab_freelist_random;
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt);
 /* Fill in stride, nr_objs, first_off, recip from size and stride. */
 void slab_geom_compute(struct slab_geom *g);
 /* Objects of @g in use on @sh's slabs (exact only while @sh is quiet). */

@@ -14,6 +14,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/port.h"
+#include "mm/slab.h"
 #include "tests/host/mm_fixture.h"
 
 #define NOBJS	     300
@@ -378,6 +379,58 @@ static void test_node_aware(void)
 	KT_EXPECT(t0.free_bytes - t1.free_bytes <= 4 * 16384);
 }
 
+/*
+ * Hardening: a fresh slab hands its objects out in a random order, a
+ * different one for another boot secret; every object exactly once.
+ * Address order when turned off.
+ */
+static unsigned int order_of(uint64_t seed, bool random, uint16_t *offs)
+{
+	static uintptr_t got[512];
+	unsigned int i, n = 0, ascending = 0;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	mm_init(1, NULL);
+	mm_set_seed(&seed, sizeof(seed));
+	if (!fx_arena)
+		fx_arena = fx_map(16 << 20, 1UL << 21, false);
+	mm_add_section((uintptr_t)fx_arena, 16 << 20, 0, NULL, 0);
+	mm_hart_init();
+	slab_freelist_random = random;
+	/* One slab of 512-byte objects: 31 of them. */
+	for (i = 0; i < 31; i++) {
+		got[i] = (uintptr_t)kmalloc(512, GFP_KERNEL);
+		if (i && got[i] >> 14 == got[0] >> 14)
+			n++;
+		if (i && got[i] > got[i - 1])
+			ascending++;
+	}
+	for (i = 0; i < 31; i++)
+		kfree((void *)got[i]);
+	slab_freelist_random = true;
+	for (i = 0; i < 31; i++)
+		offs[i] = (uint16_t)(got[i] & 16383);
+	KT_EXPECT_EQ(n, 30); /* all from one slab, each once (distinct) */
+	return ascending;
+}
+
+static void test_random_order(void)
+{
+	uint16_t a[31], b[31], c[31];
+	unsigned int up_a = order_of(1, true, a);
+	unsigned int up_b = order_of(2, true, b);
+	unsigned int up_c = order_of(1, false, c);
+
+	fx_arena = NULL;
+	KT_EXPECT_EQ(up_c, 30); /* address order */
+	KT_EXPECT(up_a < 26 && up_b < 26);
+	/* Another secret, another order (equal by chance: 1 in 31!). */
+	KT_EXPECT(memcmp(a, b, sizeof(a)) != 0);
+	ktap_diag("ascending steps: %u and %u of 30 (address order: 30)", up_a,
+		  up_b);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_create_alloc_free_destroy),
 	KTAP_CASE(test_bad_arguments),
@@ -390,6 +443,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(test_bulk_all_or_nothing),
 	KTAP_CASE(test_remote_frees),
 	KTAP_CASE(test_node_aware),
+	KTAP_CASE(test_random_order),
 };
 
 int main(void)

@@ -531,6 +531,44 @@ static void bench_cache_bulk(struct ktest *t)
 	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
 }
 
+/*
+ * Hardening's cost (mm/slab.c: random object order of new slabs): per
+ * object, allocating 4 fresh slabs' worth of 64-byte objects and freeing
+ * them (the slabs made, then given back by a drain), with the random
+ * order and with address order.  The fast paths do not change.
+ */
+#define FRESH_OBJS (4 * 251) /* 251 objects of 64 bytes per slab */
+
+static __attribute__((noinline)) unsigned long loop_fresh(void **objs)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < FRESH_OBJS; i++)
+		objs[i] = kmalloc(64, GFP_KERNEL);
+	for (i = 0; i < FRESH_OBJS; i++)
+		kfree(objs[i]);
+	mm_drain_this_hart(false);
+	return rdinstret() - t0;
+}
+
+static void bench_fresh_slabs(struct ktest *t)
+{
+	static void *objs[FRESH_OBJS];
+	unsigned long best[2] = { ~0UL, ~0UL };
+	unsigned int k, r;
+
+	for (r = 0; r < 2; r++) {
+		slab_freelist_random = !r;
+		loop_fresh(objs); /* warm */
+		for (k = 0; k < TRIALS; k++)
+			best[r] = min_ul(best[r], loop_fresh(objs));
+	}
+	slab_freelist_random = true;
+	report("fresh_slab_random", 64, FRESH_OBJS, best[0]);
+	report("fresh_slab_ordered", 64, FRESH_OBJS, best[1]);
+}
+
 static const struct ktest_case bench_cases[] = {
 	KTEST_CASE(bench_loop_overhead),
 	KTEST_CASE(bench_kmalloc_pair),
@@ -538,5 +576,6 @@ static const struct ktest_case bench_cases[] = {
 	KTEST_CASE(bench_pages),
 	KTEST_CASE_SMP(bench_remote_free, 2),
 	KTEST_CASE(bench_cache_bulk),
+	KTEST_CASE(bench_fresh_slabs),
 };
 KTEST_SUITE_EXPLICIT(bench, bench_cases);
