@@ -44,8 +44,11 @@
  * (detached), c->spare (one empty slab).  Empty slabs go back to the buddy
  * allocator beyond the spare.
  *
- * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.  Out of memory it returns NULL: what to do then
+ * Lock order: slab code holds no lock on its allocation and free paths; it
+ * calls into buddy.c (section locks) with interrupts masked.  The one lock
+ * of this file, geom_lock (the registry of named caches' geometries), is
+ * taken by drains and by cache creation and destruction, before any
+ * section lock.  Out of memory it returns NULL: what to do then
  * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"

@@ -54,6 +54,7 @@
 #define POISON_FREE  0x6b
 #define REC_FREE     0xf4ee0b1eu
 #define REC_ALLOC    0xa110c8edu
+#define REC_FREEING  0xf4ee1a9du
 
 struct dbg_site {
 	uintptr_t ip;
@@ -265,7 +266,7 @@ static void *debug_alloc_obj(const struct slab_geom *g, void *obj, size_t size,
 	struct dbg_record *r = record_of(g, obj);
 	char *b = obj;
 
-	if (r->state != REC_FREE)
+	if (__atomic_load_n(&r->state, __ATOMIC_RELAXED) != REC_FREE)
 		report(MM_SLAB_DEBUG_TRACK, g, obj, 0, 0, 0, ip);
 	if (!g->ctor)
 		check_bytes(MM_SLAB_DEBUG_USE_AFTER_FREE, g, obj,
@@ -274,7 +275,7 @@ static void *debug_alloc_obj(const struct slab_geom *g, void *obj, size_t size,
 		    g->dbg_off + RED_ZONE, RED_INACTIVE, ip);
 	if (g->ctor)
 		*(uintptr_t *)b = *(uintptr_t *)(b + g->ctor_word_off);
-	r->state = REC_ALLOC;
+	__atomic_store_n(&r->state, REC_ALLOC, __ATOMIC_RELAXED);
 	r->requested = (uint32_t)size;
 	set_site(&r->alloc, ip);
 	/* The slack after the request is red zone too (kmalloc's). */
@@ -391,21 +392,37 @@ bool slab_debug_free(struct slab *s, uintptr_t va, uintptr_t ip)
 		return false; /* slab_free_slow() reports what is wrong */
 	g = s->geom;
 	r = record_of(g, b);
-	if (r->state == REC_FREE) {
-		report(MM_SLAB_DEBUG_DOUBLE_FREE, g, b, 0, 0, 0, ip);
-		return true; /* not freed twice */
-	}
-	if (r->state != REC_ALLOC) {
-		report(MM_SLAB_DEBUG_TRACK, g, b, 0, 0, 0, ip);
-		return true; /* not ours to put on a list */
+	/*
+	 * ALLOC -> FREEING by one CAS: of two harts freeing the object at
+	 * once, exactly one goes on, the other reports a double free (the
+	 * object is pushed once).  FREEING -> FREE below, before the push.
+	 */
+	{
+		uint32_t old = REC_ALLOC;
+
+		if (!__atomic_compare_exchange_n(&r->state, &old, REC_FREEING,
+						 false, __ATOMIC_ACQUIRE,
+						 __ATOMIC_ACQUIRE)) {
+			/* A free in progress elsewhere: let it finish its
+			 * record (a few stores), then report against it. */
+			while (old == REC_FREEING)
+				old = __atomic_load_n(&r->state,
+						      __ATOMIC_ACQUIRE);
+			report(old == REC_FREE || old == REC_FREEING
+				       ? MM_SLAB_DEBUG_DOUBLE_FREE
+				       : MM_SLAB_DEBUG_TRACK,
+			       g, b, 0, 0, 0, ip);
+			return true; /* not put on a list (again) */
+		}
 	}
 	if (!g->ctor && r->requested < g->size)
 		check_bytes(MM_SLAB_DEBUG_RED_ZONE, g, b, r->requested, g->size,
 			    RED_ACTIVE, ip);
 	check_bytes(MM_SLAB_DEBUG_RED_ZONE, g, b, g->dbg_off,
 		    g->dbg_off + RED_ZONE, RED_ACTIVE, ip);
-	r->state = REC_FREE;
 	set_site(&r->free, ip);
+	/* Release: a racing double free reads the free site after this. */
+	__atomic_store_n(&r->state, REC_FREE, __ATOMIC_RELEASE);
 	if (!g->ctor)
 		memset(b + sizeof(uintptr_t), POISON_FREE,
 		       g->size - sizeof(uintptr_t));

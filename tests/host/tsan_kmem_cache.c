@@ -274,9 +274,73 @@ static void test_kmem_cache_remote_stress_slab_debug(void)
 	KT_EXPECT_EQ(r.count, 0);
 }
 
+/*
+ * slab_debug=1, two harts double-free the same objects at the same time
+ * (remote frees into hart 0's slabs): each object is reported once and
+ * pushed once (later allocations are all distinct).
+ */
+#define RACE_OBJS 256
+static void *race_objs[RACE_OBJS];
+
+static void *race_free(void *arg)
+{
+	unsigned int i;
+
+	port_host_set_hart((unsigned int)(uintptr_t)arg);
+	mm_hart_init();
+	pthread_barrier_wait(&barrier);
+	for (i = 0; i < RACE_OBJS; i++)
+		kfree(race_objs[i]);
+	mm_drain_this_hart(true);
+	port_host_hart_offline();
+	return NULL;
+}
+
+static void test_racing_double_frees_slab_debug(void)
+{
+	static void *again[2 * RACE_OBJS];
+	struct mm_slab_debug_report r;
+	size_t arena_size = 64UL << 20;
+	unsigned int i, j, dup = 0;
+	pthread_t th[2];
+	char *arena;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	KT_ASSERT(mm_init(3, NULL) == 0);
+	KT_ASSERT(mm_set_slab_debug(true) == 0);
+	arena = fx_map(arena_size, 1UL << 21, false);
+	KT_ASSERT(arena && !mm_add_region((uintptr_t)arena, arena_size));
+	mm_hart_init();
+	mm_set_bad_use_mode(MM_BAD_USE_COUNT);
+	for (i = 0; i < RACE_OBJS; i++)
+		race_objs[i] = kmalloc(48, GFP_KERNEL);
+	pthread_barrier_init(&barrier, NULL, 2);
+	for (i = 0; i < 2; i++)
+		KT_ASSERT(pthread_create(&th[i], NULL, race_free,
+					 (void *)(uintptr_t)(i + 1)) == 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&barrier);
+	mm_slab_debug_last(&r);
+	KT_EXPECT_EQ(r.count, RACE_OBJS);
+	KT_EXPECT_EQ(mm_bad_use_count(), RACE_OBJS);
+	for (i = 0; i < 2 * RACE_OBJS; i++)
+		again[i] = kmalloc(48, GFP_KERNEL);
+	for (i = 0; i < 2 * RACE_OBJS; i++)
+		for (j = i + 1; j < 2 * RACE_OBJS; j++)
+			dup += again[i] == again[j];
+	KT_EXPECT_EQ(dup, 0);
+	for (i = 0; i < 2 * RACE_OBJS; i++)
+		kfree(again[i]);
+	mm_slab_debug_last(&r);
+	KT_EXPECT_EQ(r.count, RACE_OBJS);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_kmem_cache_remote_stress),
 	KTAP_CASE(test_kmem_cache_remote_stress_slab_debug),
+	KTAP_CASE(test_racing_double_frees_slab_debug),
 };
 
 int main(void)
