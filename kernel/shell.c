@@ -25,6 +25,7 @@
 #include "kernel/smp.h"
 #include "kernel/stress.h"
 #include "lib/kstrtox.h"
+#include "mm/cache.h"
 #include "mm/mm.h"
 
 #define LINE_MAX	 80 /* with the NUL: 79 characters */
@@ -75,6 +76,7 @@ static void cmd_slabinfo(const char *args)
 		return;
 	}
 	mm_print_slabinfo(per_hart);
+	kmem_cache_print_slabinfo(); /* named caches, by name */
 }
 
 static void cmd_harts(const char *args)

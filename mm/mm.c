@@ -28,6 +28,7 @@
 #include "mm/hart.h"
 #include "mm/introspect.h"
 #include "mm/page.h"
+#include "mm/slab_debug.h"
 
 struct mm_hart *mm_harts[MM_MAX_HARTS];
 unsigned int mm_nr_harts;
@@ -104,8 +105,14 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 	slab_fast_range_update();
 	port_reset_hart_mm(&unplaced);
 	mm_bad_use_reset();
+	slab_debug_reset();
 	mm_seeded_late = false;
 	return 0;
+}
+
+int mm_set_slab_debug(bool on)
+{
+	return slab_debug_enable(on, mm_seeded_late);
 }
 
 int mm_set_seed(const void *seed, size_t len)
@@ -170,6 +177,7 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 	mm_seeded_late = true;
 	section_publish(s);
 	slab_fast_range_update();
+	slab_debug_prepare(mm_nr_harts); /* slab_debug=1 only */
 	return 0;
 }
 
@@ -294,6 +302,22 @@ static void *slab_try(unsigned int cls)
 	return p;
 }
 
+/* slab_debug=1: every slab object comes from the debug classes. */
+static void *__attribute__((noinline))
+debug_kmalloc(unsigned int cls, size_t size, unsigned int flags, uintptr_t ip)
+{
+	void *p = NULL;
+
+	if (ready_hart())
+		p = slab_debug_kmalloc(cls, size, flags, ip);
+	if (unlikely(!p)) {
+		reclaim(flags);
+		if (ready_hart())
+			p = slab_debug_kmalloc(cls, size, flags, ip);
+	}
+	return p;
+}
+
 void *mm_kmalloc_slow(size_t size, unsigned int flags)
 {
 	unsigned int cls;
@@ -307,6 +331,9 @@ void *mm_kmalloc_slow(size_t size, unsigned int flags)
 					   flags);
 	}
 	cls = slab_class_of(size);
+	if (unlikely(slab_debug_enabled)) /* kmalloc's caller: tail calls */
+		return debug_kmalloc(cls, size, flags,
+				     (uintptr_t)__builtin_return_address(0));
 	p = slab_try(cls);
 	if (unlikely(!p)) {
 		reclaim(flags);

@@ -79,4 +79,11 @@ unsigned long mm_bad_use_count(void);
  */
 int mm_set_seed(const void *seed, size_t len);
 
+/*
+ * slab_debug=1 (mm/slab_debug.h): red zones, poison and allocation
+ * records for every slab object.  Call after mm_init() and before the
+ * first mm_add_section(); -EBUSY afterwards.
+ */
+int mm_set_slab_debug(bool on);
+
 #endif

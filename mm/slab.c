@@ -44,8 +44,11 @@
  * (detached), c->spare (one empty slab).  Empty slabs go back to the buddy
  * allocator beyond the spare.
  *
- * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.  Out of memory it returns NULL: what to do then
+ * Lock order: slab code holds no lock on its allocation and free paths; it
+ * calls into buddy.c (section locks) with interrupts masked.  The one lock
+ * of this file, geom_lock (the registry of named caches' geometries), is
+ * taken by drains and by cache creation and destruction, before any
+ * section lock.  Out of memory it returns NULL: what to do then
  * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"
@@ -54,6 +57,7 @@
 #include <string.h>
 
 #include "mm/buddy.h"
+#include "mm/spinlock.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -85,10 +89,62 @@ static uint64_t slab_secret;
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
 
-struct class_geom {
-	uint32_t nr_objs, first_off, recip;
-};
-static struct class_geom geom[MM_NR_CLASSES];
+static struct slab_geom geom[MM_NR_CLASSES];
+/* The kmalloc classes' random orders: sum of nr_objs over the classes. */
+#define SEQ_POOL 6144
+static uint16_t seq_pool[SEQ_POOL];
+
+/*
+ * Named caches' geometries (mm/cache.c), so that drains reach their
+ * classes.  The lock is taken with interrupts masked, before any section
+ * lock (a drain releases slabs to buddy.c while holding it).
+ */
+static struct slab_geom *geom_list;
+static struct mm_spinlock geom_lock;
+/* Bumped by every mm_init(): geometries of an earlier one are gone. */
+unsigned long slab_epoch;
+
+void slab_geom_compute(struct slab_geom *g)
+{
+	uint32_t n;
+
+	if (g->stride < g->size)
+		g->stride = g->size;
+	n = (SLAB_SIZE - sizeof(struct slab)) / g->stride;
+	g->nr_objs = n;
+	g->first_off = SLAB_SIZE - n * g->stride;
+	g->recip = (uint32_t)(((1ULL << 32) + g->stride - 1) / g->stride);
+}
+
+void slab_geom_register(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+
+	g->next = geom_list;
+	geom_list = g;
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+void slab_geom_unregister(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+	struct slab_geom **pp;
+
+	for (pp = &geom_list; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/* The owner @h's class of slab @s: a kmalloc class or a cache's. */
+static struct mm_class *class_of_slab(struct slab_hart *h, const struct slab *s)
+{
+	if (likely(s->cls < MM_NR_CLASSES))
+		return &h->cls[s->cls];
+	return &s->geom->per_hart[h->index];
+}
 
 void slab_init_classes(uint64_t secret)
 {
@@ -105,13 +161,25 @@ void slab_init_classes(uint64_t secret)
 		slab_class_idx[i] = c;
 	}
 	for (c = 0; c < MM_NR_CLASSES; c++) {
-		uint32_t size = slab_class_size[c];
-		uint32_t n = (SLAB_SIZE - sizeof(struct slab)) / size;
-
-		geom[c].nr_objs = n;
-		geom[c].first_off = SLAB_SIZE - n * size;
-		geom[c].recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
+		memset(&geom[c], 0, sizeof(geom[c]));
+		geom[c].size = geom[c].stride = slab_class_size[c];
+		geom[c].cls = c;
+		geom[c].node = -1;
+		slab_geom_compute(&geom[c]);
 	}
+	{
+		uint32_t used = 0;
+
+		for (c = 0; c < MM_NR_CLASSES; c++) {
+			if (used + geom[c].nr_objs > SEQ_POOL)
+				break; /* (asserted by a host test) */
+			slab_geom_shuffle(&geom[c], seq_pool + used, c);
+			used += geom[c].nr_objs;
+		}
+	}
+	geom_list = NULL;
+	mm_spin_init(&geom_lock);
+	slab_epoch++;
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
 }
@@ -119,6 +187,11 @@ void slab_init_classes(uint64_t secret)
 unsigned int slab_class_of(size_t size)
 {
 	return slab_class_idx[size];
+}
+
+struct slab_hart *slab_this_hart(void)
+{
+	return slab_harts[port_this_hart()];
 }
 
 void slab_reset_harts(void)
@@ -213,8 +286,11 @@ void slab_fast_range_update(void)
 #if MM_DEBUG
 #define POISON_FREE 0x6b
 
+/* Objects of a cache with a constructor keep their constructed state. */
 void slab_debug_poison(struct slab *s, void *obj)
 {
+	if (s->geom->ctor || s->geom->debug)
+		return;
 	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
 	       s->size - sizeof(uintptr_t));
 }
@@ -224,6 +300,8 @@ void slab_debug_check_alloc(struct slab *s, void *obj)
 	const unsigned char *p = obj;
 	uint32_t i;
 
+	if (s->geom->ctor || s->geom->debug) /* slab_debug=1 checks */
+		return;
 	for (i = sizeof(uintptr_t); i < s->size; i++)
 		if (p[i] != POISON_FREE) {
 			port_log("mm: hart %u: object %p (size %u) written "
@@ -266,11 +344,89 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
+/* ---- random object order (CONFIG_SLAB_FREELIST_RANDOM's idea) ---- */
+
+bool slab_freelist_random = true;
+
+/* splitmix64: the boot secret stretched into a stream. */
+static uint64_t rand_next(uint64_t *state)
 {
-	const struct class_geom *g = &geom[cls];
-	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(SLAB_ORDER, h->node);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random permutation of 0..@g->nr_objs-1 into @seq (Fisher-Yates over
+ * the stream seeded by the boot secret and @salt), kept by @g: every new
+ * slab of @g links its objects in this order from a random start.
+ */
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt)
+{
+	uint64_t st = slab_secret ^ (salt * 0xd6e8feb86659fd93ULL);
+	uint32_t i;
+
+	for (i = 0; i < g->nr_objs; i++)
+		seq[i] = (uint16_t)i;
+	for (i = g->nr_objs - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rand_next(&st) % (i + 1));
+		uint16_t t = seq[i];
+
+		seq[i] = seq[j];
+		seq[j] = t;
+	}
+	g->random_seq = seq;
+}
+
+static void init_obj(const struct slab_geom *g, struct slab *s, char *obj)
+{
+	if (g->obj_init) {
+		g->obj_init(g, obj);
+	} else if (g->ctor) {
+		g->ctor(obj);
+		*(uintptr_t *)(obj + g->ctor_word_off) = *(uintptr_t *)obj;
+	} else {
+		slab_debug_poison(s, obj);
+	}
+}
+
+/*
+ * Link @s's objects in @g's random order, starting at a position drawn
+ * from the slab's key (different for every slab and boot), ending at the
+ * header.  About six instructions an object more than address order, on
+ * the slab-creation path only.
+ */
+static void link_random(const struct slab_geom *g, struct slab *s)
+{
+	const uint16_t *seq = g->random_seq;
+	uint32_t n = g->nr_objs, pos, k;
+	uint64_t st = s->key;
+	char *base = (char *)s->first;
+	char *prev;
+
+	pos = (uint32_t)(rand_next(&st) % n);
+	prev = base + (size_t)seq[pos] * g->stride;
+	s->free = prev;
+	for (k = 1; k < n; k++) {
+		char *obj;
+
+		if (++pos == n)
+			pos = 0;
+		obj = base + (size_t)seq[pos] * g->stride;
+		*(uintptr_t *)prev = slab_link(s, obj);
+		prev = obj;
+	}
+	*(uintptr_t *)prev = slab_link(s, s);
+}
+
+static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
+	uint32_t size = g->stride, i;
+	struct slab *s =
+		buddy_alloc_slab(SLAB_ORDER, g->node < 0 ? h->node : g->node);
 	char *obj;
 
 	if (!s)
@@ -278,25 +434,43 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	memset(s, 0, sizeof(*s));
 	s->magic = SLAB_MAGIC;
 	s->owner = h->index;
-	s->cls = cls;
-	s->size = size;
+	s->cls = g->cls;
+	s->geom = g;
+	s->size = g->size;
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
 	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
-	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR ^
+		 (g->debug ? SLAB_TAG_DEBUG : 0);
 	atomic_init(&s->remote, 0);
-	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
+	if (g->random_seq && slab_freelist_random) {
+		/* Constructed first: the links overwrite first words. */
+		for (i = 0; i < g->nr_objs; i++, obj += size)
+			init_obj(g, s, obj);
+		link_random(g, s);
+		mm_stat_add(&c->nr_slabs, 1);
+		return s;
+	}
+	/* Free list in address order, ending at the header. */
 	s->free = obj;
 	for (i = 0; i < g->nr_objs; i++, obj += size) {
 		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
 
-		slab_debug_poison(s, obj);
+		if (g->obj_init) {
+			g->obj_init(g, obj); /* slab_debug: also the ctor */
+		} else if (g->ctor) {
+			g->ctor(obj);
+			*(uintptr_t *)(obj + g->ctor_word_off) =
+				*(uintptr_t *)obj;
+		} else {
+			slab_debug_poison(s, obj);
+		}
 		*(uintptr_t *)obj = slab_link(s, next);
 	}
-	mm_stat_add(&h->cls[cls].nr_slabs, 1);
+	mm_stat_add(&c->nr_slabs, 1);
 	return s;
 }
 
@@ -368,7 +542,7 @@ static void slab_process_revisit(struct slab_hart *h)
 	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
-		struct mm_class *c = &h->cls[s->cls];
+		struct mm_class *c = class_of_slab(h, s);
 		uintptr_t head;
 
 		next = s->revisit_next;
@@ -444,7 +618,12 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
  */
 void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
-	struct mm_class *c = &h->cls[cls];
+	return slab_alloc_refill_geom(h, &h->cls[cls], &geom[cls]);
+}
+
+void *slab_alloc_refill_geom(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
 	struct slab *s;
 	void *p;
 
@@ -466,7 +645,7 @@ void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 			s = c->spare;
 			c->spare = NULL;
 		} else {
-			s = slab_new(h, cls);
+			s = slab_new(h, c, g);
 			if (!s)
 				return NULL;
 		}
@@ -515,7 +694,7 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
-	struct mm_class *c = &h->cls[s->cls];
+	struct mm_class *c = class_of_slab(h, s);
 	unsigned long irq = port_irq_save();
 
 	MM_BUG_ON(s->owner != port_this_hart());
@@ -560,7 +739,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls;
+	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -586,8 +765,13 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
+	/* cls may be SLAB_CLS_CACHE: cls_none, which follows cls[]. */
 	if (me)
-		mm_stat_add(&me->cls[cls].remote_frees, 1);
+		mm_stat_add(
+			&((struct mm_class *)((char *)me +
+					      cls * sizeof(struct mm_class)))
+				 ->remote_frees,
+			1);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -619,7 +803,8 @@ size_t slab_ksize(const struct slab *s, uintptr_t va)
 
 /* ---- drain ---- */
 
-static void drain_class(struct mm_class *c, bool all)
+static inline __attribute__((always_inline)) void
+drain_class(struct mm_class *c, bool all)
 {
 	struct slab *s, *next;
 
@@ -648,6 +833,8 @@ static void drain_class(struct mm_class *c, bool all)
 /* Interrupts masked by the caller, on hart @h. */
 void slab_drain_hart(struct slab_hart *h, bool all)
 {
+	struct slab_geom *g;
+	unsigned long irq;
 	unsigned int c;
 
 	mm_assert_irqs_off();
@@ -655,4 +842,64 @@ void slab_drain_hart(struct slab_hart *h, bool all)
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		drain_class(&g->per_hart[h->index], all);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next, ++*slabs)
+		n += s->inuse;
+	return n;
+}
+
+/* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
+static unsigned long remote_count(const struct slab *s)
+{
+	uintptr_t *p = (uintptr_t *)(atomic_load_explicit(
+					     &s->remote, memory_order_acquire) &
+				     ~REMOTE_STATE);
+	unsigned long n = 0;
+
+	for (; p && (void *)p != (void *)s && n < s->nr_objs;
+	     p = slab_unlink(s, *p))
+		n++;
+	return n;
+}
+
+static unsigned long list_remote(const struct slab *s)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next)
+		n += remote_count(s);
+	return n;
+}
+
+/*
+ * A named cache's remote frees are not counted per cache (the freer adds
+ * them to its cls_none, which no report reads: the remote path stays as
+ * short as for kmalloc), so the objects waiting on remote lists are
+ * counted here, from the lists.
+ */
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs)
+{
+	unsigned long n = 0, k = 0;
+
+	if (c->cur != &slab_none) {
+		n += c->cur->nr_objs - slab_free_count(c->cur);
+		n -= remote_count(c->cur);
+		k++;
+	}
+	n += list_inuse(c->partial, &k) + list_inuse(c->full, &k);
+	n -= list_remote(c->partial) + list_remote(c->full);
+	if (c->spare)
+		k++;
+	*in_use = n;
+	*slabs = k;
 }

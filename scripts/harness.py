@@ -41,6 +41,23 @@ MATRIX += [(4, "768M", 2)]
 
 WATCHDOG_EXIT = 4  # kernel/watchdog.h
 
+# One more boot with slab_debug=1 (mm/slab_debug.c): every suite must pass
+# with it, and the slab_debug suite (which runs only then) must have made
+# its reports name each kind of damage and the call sites by symbol.
+SLAB_DEBUG_BOOT = (4, "512M", "slab_debug=1 test=all,slab_debug seconds=1")
+SLAB_DEBUG_REPORTS = [
+    ("report_red_zone", r"mm: slab_debug: BUG kmalloc-64: red zone overwritten"),
+    ("report_use_after_free",
+     r"mm: slab_debug: BUG kmalloc-112: written after free"),
+    ("report_double_free", r"mm: slab_debug: BUG kmalloc-224: double free"),
+    ("report_alloc_site",
+     r"mm: slab_debug:   allocated by hart \d+ at site_alloc\+0x[0-9a-f]+"),
+    ("report_free_site",
+     r"mm: slab_debug:   freed by hart \d+ at site_free\+0x[0-9a-f]+"),
+    ("report_found_site",
+     r"mm: slab_debug:   found by hart \d+ at site_free_again\+0x[0-9a-f]+"),
+]
+
 # Stress runs with a fault injected, on 2 harts: (inject, expected exit
 # status or None for any non-zero, patterns the log must contain).
 INJECTIONS = [
@@ -303,6 +320,15 @@ def run_matrix(matrix: Sequence[Tuple[int, str, Optional[int]]], args: str,
         for note in v.notes:
             echo("    " + note)
     if with_bad:
+        smp, mem, sargs = SLAB_DEBUG_BOOT
+        v, run = boot_case("smp%d-%s-slab_debug" % (smp, mem), smp, mem,
+                           None, sargs, timeout)
+        for check, pat in SLAB_DEBUG_REPORTS:
+            v.check(check, re.search(pat, run.output) is not None,
+                    "no line matches " + pat)
+        total.add(v.counts)
+        echo_verdict(v, run.seconds, echo, "  [%d skipped]"
+                     % v.counts.skipped)
         for v in bad_dtb_cases(timeout):
             total.add(v.counts)
             echo("qemu %-28s %d passed, %d failed" % (v.name, v.counts.passed,
