@@ -39,3 +39,20 @@ void port_kick_other_harts(void)
 {
 	smp_drain_others(DRAIN_WAIT_US);
 }
+
+/* The mm_rseq section: (start, end) pairs, from PORT_RSEQ_ENTRY(). */
+struct rseq_range {
+	unsigned long start, end;
+};
+extern const struct rseq_range __start_mm_rseq[], __stop_mm_rseq[];
+
+void port_rseq_restart(unsigned long *pc)
+{
+	const struct rseq_range *r;
+
+	for (r = __start_mm_rseq; r < __stop_mm_rseq; r++)
+		if (*pc - r->start < r->end - r->start) {
+			*pc = r->start;
+			return;
+		}
+}

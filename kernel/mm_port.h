@@ -86,6 +86,29 @@ static inline uint64_t port_entropy(void)
 	return (rdtime() * 0x9e3779b97f4a7c15ULL) ^ rdinstret();
 }
 
+/*
+ * Restartable sequences (PORT_RSEQ): mm's kmalloc/kfree fast paths do not
+ * mask interrupts.  Each is a short instruction sequence [start, end) that
+ * ends with the one store that commits it; PORT_RSEQ_ENTRY() records the
+ * pair in the mm_rseq section.  When an interrupt arrives with sepc inside
+ * such a range, the trap code calls port_rseq_restart() before handling
+ * it, which moves sepc back to the range's start: the handler may then
+ * use mm freely (the drain IPI, GFP_ATOMIC allocations), and the sequence
+ * runs again from the start with its input registers, which the trap
+ * frame preserves, and rereads whatever the handler changed.  An
+ * interrupt after the commit store returns past the range as usual.
+ * Rules for a sequence: no store but the last has an effect visible to
+ * anyone else (kfree's write of the link into the object being freed is
+ * its own), inputs are never written, no call, no fault possible.
+ */
+#define PORT_RSEQ 1
+#define PORT_RSEQ_ENTRY(start, end)                                          \
+	".pushsection mm_rseq, \"a\"\n\t.balign 8\n\t.dword " start ", " end \
+	"\n\t.popsection\n"
+
+/* Trap code, interrupts only: rewind *@pc if it lies in a sequence. */
+void port_rseq_restart(unsigned long *pc);
+
 static inline void *port_phys_to_virt(phys_addr_t pa)
 {
 	return phys_to_virt(pa);

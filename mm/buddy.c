@@ -372,6 +372,12 @@ static const uint8_t cache_batch[BUDDY_CACHE_RUNS] = {
 static const uint8_t cache_keep[BUDDY_CACHE_RUNS] = { 16, 4, 4, 4, 4, 4, 4, 4 };
 static const uint8_t cache_high[BUDDY_CACHE_RUNS] = { 64, 8, 8, 8, 8, 8, 8, 8 };
 
+/* Runs of @n pages held (any hart may read it: statistics). */
+static long cache_count(const struct buddy_cache *pc, uint64_t n)
+{
+	return (long)pc->high[n - 1] - (long)mm_stat_read(&pc->room[n - 1]);
+}
+
 void buddy_cache_init(struct buddy_cache *pc, int node)
 {
 	unsigned int i;
@@ -379,7 +385,7 @@ void buddy_cache_init(struct buddy_cache *pc, int node)
 	memset(pc, 0, sizeof(*pc));
 	for (i = 0; i < BUDDY_CACHE_RUNS; i++) {
 		pc->head[i] = NULL;
-		mm_stat_set(&pc->count[i], 0);
+		mm_stat_set(&pc->room[i], cache_high[i]);
 		pc->high[i] = cache_high[i];
 	}
 	pc->node = node;
@@ -400,7 +406,7 @@ uint64_t buddy_cache_pages(const struct buddy_cache *pc)
 	unsigned int i;
 
 	for (i = 0; i < BUDDY_CACHE_RUNS; i++)
-		n += (uint64_t)mm_stat_read(&pc->count[i]) * (i + 1);
+		n += (uint64_t)cache_count(pc, i + 1) * (i + 1);
 	return n;
 }
 
@@ -415,7 +421,7 @@ static void cache_push(struct buddy_cache *pc, uint64_t n, void *addr,
 	b->pm = pm;
 	b->next = pc->head[n - 1];
 	pc->head[n - 1] = b;
-	mm_stat_add(&pc->count[n - 1], 1);
+	mm_stat_add(&pc->room[n - 1], (unsigned long)-1);
 }
 
 /* Interrupts masked.  Give back runs of @n pages until @keep remain. */
@@ -425,13 +431,13 @@ static void cache_trim(struct buddy_cache *pc, uint64_t n, unsigned long keep)
 	unsigned long flags = 0;
 
 	mm_assert_irqs_off();
-	while (mm_stat_read(&pc->count[n - 1]) > keep) {
+	while (cache_count(pc, n) > (long)keep) {
 		struct cache_block *b = pc->head[n - 1];
 		struct mm_section *s;
 
 		section_meta((uintptr_t)b, &s);
 		pc->head[n - 1] = b->next;
-		mm_stat_add(&pc->count[n - 1], (unsigned long)-1);
+		mm_stat_add(&pc->room[n - 1], 1);
 		if (s != locked) {
 			if (locked)
 				mm_spin_unlock_irqrestore(&locked->lock, flags);
@@ -596,7 +602,7 @@ void buddy_free_run(struct buddy_cache *pc, struct mm_section *s,
 	if (pc && n <= BUDDY_CACHE_RUNS) {
 		flags = port_irq_save();
 		cache_push(pc, n, addr, pm);
-		if (unlikely(mm_stat_read(&pc->count[n - 1]) > pc->high[n - 1]))
+		if (unlikely(cache_count(pc, n) > pc->high[n - 1]))
 			cache_trim(pc, n, cache_keep[n - 1]);
 		port_irq_restore(flags);
 		return;

@@ -22,15 +22,20 @@
  * merge, no section lock until a count passes its high mark (trim: the
  * runs go back to the free lists, merging) or runs dry (refill: a batch
  * of runs cut under one lock).  Touched only by its hart with interrupts
- * masked; count[] is read by statistics.  A cached run's head page_meta
+ * masked; room[] is read by statistics.  A cached run's head page_meta
  * is PM_PCP with the order and nr_pages it has while allocated, so taking
  * it out is one state write (PM_PCP -> PM_ALLOC, which never passes
  * PM_FREE and so needs no section lock: mm/section.h).
  */
 struct buddy_cache {
 	void *head[BUDDY_CACHE_RUNS];
-	mm_stat_t count[BUDDY_CACHE_RUNS]; /* runs, not pages */
-	uint8_t high[BUDDY_CACHE_RUNS];	   /* trim above this many */
+	/*
+	 * high - runs held, as a signed value: the push fast path only
+	 * tests it against 0; it goes negative when a slow-path push passes
+	 * the high mark (then a trim follows at once).
+	 */
+	mm_stat_t room[BUDDY_CACHE_RUNS];
+	uint8_t high[BUDDY_CACHE_RUNS]; /* trim above this many runs */
 	/*
 	 * free_pages' fast lookup, one section (the one holding the
 	 * hart's slot): a page-aligned va with va - pg_vbase < pg_limit has
@@ -101,7 +106,7 @@ static inline void *buddy_cache_pop(struct buddy_cache *pc, uint64_t n)
 	if (unlikely(!b))
 		return NULL;
 	pc->head[n - 1] = b->next;
-	mm_stat_set(&pc->count[n - 1], mm_stat_read(&pc->count[n - 1]) - 1);
+	mm_stat_set(&pc->room[n - 1], mm_stat_read(&pc->room[n - 1]) + 1);
 	pm_set_state(b->pm, PM_ALLOC); /* order, nr_pages already */
 	return b;
 }
@@ -114,16 +119,16 @@ static inline bool buddy_cache_push_fast(struct buddy_cache *pc,
 					 struct page_meta *pm, void *addr,
 					 uint64_t n)
 {
-	unsigned long c = mm_stat_read(&pc->count[n - 1]);
+	long room = (long)mm_stat_read(&pc->room[n - 1]);
 	struct cache_block *b = addr;
 
-	if (unlikely(c >= pc->high[n - 1]))
+	if (unlikely(room <= 0))
 		return false;
 	pm_set_state(pm, PM_PCP);
 	b->pm = pm;
 	b->next = pc->head[n - 1];
 	pc->head[n - 1] = b;
-	mm_stat_set(&pc->count[n - 1], c + 1);
+	mm_stat_set(&pc->room[n - 1], room - 1);
 	return true;
 }
 
@@ -155,14 +160,18 @@ static inline uint64_t buddy_cacheable_run(const struct page_meta *pm)
 #endif
 }
 
-/* free_pages' O(1) page_meta of @va, or NULL outside the cache's section. */
+/* Is @va page aligned and in the cache's section (free_pages' test)? */
+static inline bool buddy_cache_covers(const struct buddy_cache *pc,
+				      uintptr_t va)
+{
+	return va - pc->pg_vbase < pc->pg_limit && !(va & (PAGE_SIZE - 1));
+}
+
+/* The page_meta of @va, which buddy_cache_covers() accepted: O(1). */
 static inline struct page_meta *buddy_cache_meta(const struct buddy_cache *pc,
 						 uintptr_t va)
 {
-	if (likely(va - pc->pg_vbase < pc->pg_limit && !(va & (PAGE_SIZE - 1))))
-		return (struct page_meta *)(pc->pg_bias +
-					    (va >> (PAGE_SHIFT - 3)));
-	return NULL;
+	return (struct page_meta *)(pc->pg_bias + (va >> (PAGE_SHIFT - 3)));
 }
 
 #endif

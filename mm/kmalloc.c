@@ -13,6 +13,7 @@
  */
 #include "mm/kmalloc.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "mm/hart.h"
@@ -34,11 +35,43 @@ kmalloc_miss(size_t size, unsigned int flags)
 static inline void *kmalloc_fast(struct mm_hart *h, size_t size)
 {
 	struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
+#ifdef SLAB_RSEQ
+	return slab_pop_rseq(c);
+#else
 	unsigned long irq = port_irq_save();
 	void *p = slab_alloc_fast(c);
 
 	port_irq_restore(irq);
 	return p;
+#endif
+}
+
+_Static_assert(sizeof(struct mm_class) == KMALLOC_CLASS_STRIDE &&
+		       offsetof(struct mm_hart, slab.cls) == 0,
+	       "kmalloc_class(): class offset from the slot");
+
+/* A constant size's class, resolved at the call site (mm/kmalloc.h). */
+void *__mm_fast kmalloc_class(unsigned long cls_off)
+{
+	struct mm_hart *h = mm_hart_fast();
+	struct mm_class *c = (struct mm_class *)((char *)h + cls_off);
+	void *p;
+
+#ifdef SLAB_RSEQ
+	p = slab_pop_rseq(c);
+#else
+	unsigned long irq = port_irq_save();
+
+	p = slab_alloc_fast(c);
+	port_irq_restore(irq);
+#endif
+	if (likely(p))
+		return p;
+	/* The offset again from c and the slot: no register kept for it. */
+	return kmalloc_miss(
+		slab_class_size[((char *)c - (char *)mm_hart_fast()) /
+				KMALLOC_CLASS_STRIDE],
+		GFP_KERNEL);
 }
 
 void *__mm_fast kmalloc_kernel(size_t size)
@@ -113,9 +146,9 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     lies in [h, h + fast_span), inside the run of sections holding
  *     this hart's slot, so reading it cannot fault (NULL, and anything
  *     below the slot, fails here; the stand-in slot's span is 0);
- *  2. its tag is (header address ^ this hart's slot address), which
- *     only this hart's current slabs carry (mm/slab.h): user data or a
- *     stale header does not match by accident, a released slab has tag 0,
+ *  2. its tag is this hart's slot address, which only this hart's
+ *     current slabs carry (mm/slab.h): user data does not hold an mm
+ *     internal address by accident, a released slab has tag 0,
  *     a slab that is not current or another hart's slab (a remote free)
  *     fails, so this is the magic, the owner and the "current" test in one
  *     compare;
@@ -146,6 +179,33 @@ static inline uintptr_t slab_peek_tag(const struct slab *s)
 }
 #endif
 
+#ifdef SLAB_RSEQ
+/*
+ * The same tests in another order: the range first (so that the header
+ * can be read), then the object tests on the header's immutable fields,
+ * then the tag inside the restartable push (slab_push_rseq()), so that an
+ * interrupt that makes the slab stop being current is seen.  If the
+ * header is not a slab's at all the object tests read meaningless values
+ * and the tag test fails: the verdict is the tag's.
+ */
+void __mm_fast kfree(const void *p)
+{
+	uintptr_t va = (uintptr_t)p;
+	struct slab *s = slab_of(va);
+	struct mm_hart *h = mm_hart_fast();
+
+	if (likely((uintptr_t)s - (uintptr_t)h <
+		   mm_stat_read(&h->slab.fast_span))) {
+		uint64_t key = s->key;
+
+		if (likely(slab_obj_valid(s, va) &&
+			   !slab_obj_looks_free(s, va) &&
+			   slab_push_rseq(s, va, (uintptr_t)&h->slab, key)))
+			return;
+	}
+	kfree_generic(p);
+}
+#else
 void __mm_fast kfree(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
@@ -154,11 +214,13 @@ void __mm_fast kfree(const void *p)
 
 	if (likely((uintptr_t)s - (uintptr_t)h <
 			   mm_stat_read(&h->slab.fast_span) &&
-		   slab_peek_tag(s) == ((uintptr_t)s ^ (uintptr_t)&h->slab) &&
+		   slab_peek_tag(s) == (uintptr_t)&h->slab &&
 		   slab_free_fast(s, va)))
 		return;
 	kfree_generic(p);
 }
+
+#endif
 
 size_t ksize(const void *p)
 {
@@ -251,9 +313,10 @@ void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
 void __mm_fast free_pages(void *addr)
 {
 	struct mm_hart *h = mm_hart_fast();
-	struct page_meta *pm = buddy_cache_meta(&h->pages, (uintptr_t)addr);
 
-	if (likely(pm)) {
+	if (likely(buddy_cache_covers(&h->pages, (uintptr_t)addr))) {
+		struct page_meta *pm =
+			buddy_cache_meta(&h->pages, (uintptr_t)addr);
 		uint64_t n = buddy_cacheable_run(pm);
 
 		if (likely(n)) {

@@ -281,7 +281,8 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
-	s->tag = (uintptr_t)s ^ (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
+	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
 	atomic_init(&s->remote, 0);
 	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;

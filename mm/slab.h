@@ -18,6 +18,7 @@
 #define HARTSLAB_MM_SLAB_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "lib/types.h"
 #include "mm/internal.h"
@@ -33,14 +34,13 @@
  * A hart's current slab of a class is frozen, as SLUB freezes its per-CPU
  * slab: its ->inuse is not kept while it is current (the fast paths do not
  * count), and it is recomputed from the free list when it stops being
- * current.  ->tag is (slab ^ the owner's struct slab_hart address) only
- * while the slab is current; otherwise it has SLAB_TAG_NOT_CUR flipped (0
- * once released).  So kfree's one compare of the tag checks "a slab
- * header", "this hart's" and "current" at once, and every other free takes
- * the exact slow path.  The value is specific to the slab's address and to
- * the hart (user data does not hold it by accident; a header copied
- * elsewhere does not match), and no hart's slot is ever a slab, so neither
- * form is 0.
+ * current.  ->tag is the owner's struct slab_hart address only while the
+ * slab is current; otherwise it has SLAB_TAG_NOT_CUR flipped (0 once
+ * released).  So kfree's one compare of the tag against its own slot
+ * address checks "a slab header", "this hart's" and "current" at once, and
+ * every other free takes the exact slow path.  User data does not hold an
+ * mm-internal address by accident, and slots are 64-byte aligned, so
+ * neither form is 0.
  */
 #define SLAB_TAG_NOT_CUR 2UL
 
@@ -56,7 +56,7 @@ struct slab {
 	/* Owner-only, hot: first cache line. */
 	void *free;	 /* next object to hand out; == slab: none */
 	uint64_t key;	 /* free-link encoding key */
-	uintptr_t tag;	 /* slab ^ owner's slab_hart address (see above) */
+	uintptr_t tag;	 /* owner's slab_hart address while current (above) */
 	uintptr_t first; /* address of object 0 */
 	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
 	uint32_t inuse;	 /* objects not on ->free; stale while current */
@@ -65,6 +65,12 @@ struct slab {
 	uint8_t where; /* SLAB_* */
 	uint32_t magic;
 	uint32_t size, nr_objs;
+	/*
+	 * (slab ^ key) >> SLAB_SHIFT: a word w of an object of this slab
+	 * "looks free" (is an encoded link, next ^ key with next in this
+	 * slab) exactly when w >> SLAB_SHIFT equals this.
+	 */
+	uint64_t link_hi;
 	struct slab *next, *prev; /* the owner's list named by ->where */
 	/* Written by other harts: second cache line. */
 	_Atomic uintptr_t remote __attribute__((aligned(64)));
@@ -142,7 +148,8 @@ static inline bool slab_obj_looks_free(const struct slab *s, uintptr_t va)
 {
 	uintptr_t w = *(const uintptr_t *)va;
 
-	return ((w ^ s->key ^ va) >> SLAB_SHIFT) == 0;
+	(void)va;
+	return (w >> SLAB_SHIFT) == s->link_hi;
 }
 
 #if MM_DEBUG
@@ -182,8 +189,7 @@ static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 	uint64_t key = s->key; /* immutable: loaded once */
 	unsigned long flags;
 
-	if (unlikely(!slab_obj_valid(s, va) ||
-		     !((*(const uintptr_t *)va ^ key ^ va) >> SLAB_SHIFT)))
+	if (unlikely(!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
 	flags = port_irq_save();
 	slab_debug_poison(s, (void *)va);
@@ -192,6 +198,75 @@ static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 	port_irq_restore(flags);
 	return true;
 }
+
+/*
+ * The fast paths without interrupt masking, on ports with restartable
+ * sequences (the kernel; mm_port.h says how a sequence is restarted).  The
+ * pop's sequence starts at the load of c->cur and commits with the store
+ * of the new list head: an interrupt anywhere before that store makes it
+ * start over, rereading the current slab and its list, which the
+ * interrupt's handler may have changed (a drain, an allocation).  The
+ * push's sequence rechecks the tag first (the handler may have made the
+ * slab stop being current), writes the link into the object being freed
+ * (the caller's, so writing it again is harmless) and commits with the
+ * store of the list head.  The checks before the push (object start, not
+ * yet free) depend only on the slab's immutable fields and the object's
+ * own first word, which no handler changes.  MM_DEBUG builds keep the
+ * masked versions (they poison and check objects).
+ */
+#if defined(PORT_RSEQ) && !MM_DEBUG
+#define SLAB_RSEQ 1
+_Static_assert(offsetof(struct mm_class, cur) == 0, "asm: c->cur");
+_Static_assert(offsetof(struct slab, free) == 0, "asm: s->free");
+_Static_assert(offsetof(struct slab, key) == 8, "asm: s->key");
+_Static_assert(offsetof(struct slab, tag) == 16, "asm: s->tag");
+
+static inline void *slab_pop_rseq(struct mm_class *c)
+{
+	uintptr_t s, obj, next, key;
+
+	__asm__ volatile goto("1:	ld	%[s], 0(%[c])\n"
+			      "	ld	%[obj], 0(%[s])\n"
+			      "	beq	%[obj], %[s], %l[miss]\n"
+			      "	ld	%[next], 0(%[obj])\n"
+			      "	ld	%[key], 8(%[s])\n"
+			      "	xor	%[next], %[next], %[key]\n"
+			      "	sd	%[next], 0(%[s])\n"
+			      "2:\n" PORT_RSEQ_ENTRY("1b", "2b")
+			      : [s] "=&r"(s), [obj] "=&r"(obj),
+				[next] "=&r"(next), [key] "=&r"(key)
+			      : [c] "r"(c)
+			      : "memory"
+			      : miss);
+	*(uintptr_t *)obj = 0;
+	return (void *)obj;
+miss:
+	return NULL;
+}
+
+/* Push @va on @s if @s->tag is still @expect; false: slow path. */
+static inline bool slab_push_rseq(struct slab *s, uintptr_t va,
+				  uintptr_t expect, uint64_t key)
+{
+	uintptr_t tag, old;
+
+	__asm__ volatile goto(
+		"1:	ld	%[tag], 16(%[s])\n"
+		"	bne	%[tag], %[expect], %l[slow]\n"
+		"	ld	%[old], 0(%[s])\n"
+		"	xor	%[old], %[old], %[key]\n"
+		"	sd	%[old], 0(%[va])\n"
+		"	sd	%[va], 0(%[s])\n"
+		"2:\n" PORT_RSEQ_ENTRY("1b", "2b")
+		: [tag] "=&r"(tag), [old] "=&r"(old)
+		: [s] "r"(s), [va] "r"(va), [expect] "r"(expect), [key] "r"(key)
+		: "memory"
+		: slow);
+	return true;
+slow:
+	return false;
+}
+#endif
 
 /* mm_init() time: class tables, and the secret keying the free lists. */
 void slab_init_classes(uint64_t secret);

@@ -499,17 +499,26 @@ def goal(ok, text, timed=False):
 
 def goals(instret, boot, timed, stress):
     g = []
-    pairs = {s: v for (n, s), v in instret.items() if n == "kmalloc_pair"}
-    if pairs:
+    for name, what in (("kmalloc_pair", "variable size"),
+                       ("kmalloc_pair_const", "size constant at the call "
+                        "site")):
+        pairs = {s: v for (n, s), v in instret.items() if n == name}
+        if not pairs:
+            continue
         worst = max(pairs.items(), key=lambda kv: kv[1])
         over = {s: v for s, v in pairs.items() if v > 40}
         g.append(goal(not over,
-                      "local kmalloc+kfree pair <= 40 instructions for every "
-                      "class: worst %.2f at %d B%s" % (
-                          worst[1], worst[0],
+                      "local kmalloc+kfree pair (%s) <= 40 instructions for "
+                      "every class: worst %.2f at %d B%s" % (
+                          what, worst[1], worst[0],
                           "" if not over else "; over 40 in %d of %d classes "
                           "(by up to %.2f)" % (len(over), len(pairs),
                                                worst[1] - 40))))
+    for size, limit in ((8192, 120), (20480, 600), (2 << 20, 400)):
+        v = instret.get(("pages_pair", size))
+        if v is not None:
+            g.append(goal(v <= limit, "pages alloc+free of %d KiB <= %d "
+                          "instructions: %.2f" % (size >> 10, limit, v)))
     tb = instret.get(("remote_takeback", 64))
     if tb is not None:
         g.append(goal(tb <= 10, "remote take-back <= 10 instructions per "

@@ -30,7 +30,8 @@ static inline unsigned int port_this_hart(void)
  * a hart (port_host_set_hart()) and whenever the entry is set.
  */
 extern void *port_host_hart_mm[];
-extern __thread void *port_host_this_mm;
+extern __thread void *port_host_this_mm
+	__attribute__((tls_model("local-exec")));
 
 static inline void *port_hart_mm(void)
 {

@@ -67,6 +67,63 @@ static __attribute__((noinline)) unsigned long loop_kmalloc_pair(size_t size,
 	return rdinstret() - t0;
 }
 
+/*
+ * The same loop with the size a constant at the call site, as most kernel
+ * callers write kmalloc(sizeof(...), GFP_KERNEL): kmalloc() resolves the
+ * class there (mm/kmalloc.h).  One loop per class size.
+ */
+#define CONST_PAIR_LOOP(sz)                                             \
+	static __attribute__((noinline)) unsigned long loop_const_##sz( \
+		unsigned int n)                                         \
+	{                                                               \
+		unsigned long t0 = rdinstret();                         \
+		unsigned int i;                                         \
+                                                                        \
+		for (i = 0; i < n; i++) {                               \
+			void *p = kmalloc(sz, GFP_KERNEL);              \
+                                                                        \
+			escape(p);                                      \
+			kfree(p);                                       \
+		}                                                       \
+		return rdinstret() - t0;                                \
+	}
+CONST_PAIR_LOOP(8)
+CONST_PAIR_LOOP(16)
+CONST_PAIR_LOOP(24)
+CONST_PAIR_LOOP(32)
+CONST_PAIR_LOOP(48)
+CONST_PAIR_LOOP(64)
+CONST_PAIR_LOOP(80)
+CONST_PAIR_LOOP(96)
+CONST_PAIR_LOOP(112)
+CONST_PAIR_LOOP(128)
+CONST_PAIR_LOOP(160)
+CONST_PAIR_LOOP(192)
+CONST_PAIR_LOOP(224)
+CONST_PAIR_LOOP(256)
+CONST_PAIR_LOOP(320)
+CONST_PAIR_LOOP(384)
+CONST_PAIR_LOOP(448)
+CONST_PAIR_LOOP(512)
+CONST_PAIR_LOOP(640)
+CONST_PAIR_LOOP(768)
+CONST_PAIR_LOOP(896)
+CONST_PAIR_LOOP(1024)
+CONST_PAIR_LOOP(1280)
+CONST_PAIR_LOOP(1536)
+CONST_PAIR_LOOP(1792)
+CONST_PAIR_LOOP(2048)
+
+static unsigned long (*const const_loops[MM_NR_CLASSES])(unsigned int) = {
+	loop_const_8,	 loop_const_16,	  loop_const_24,   loop_const_32,
+	loop_const_48,	 loop_const_64,	  loop_const_80,   loop_const_96,
+	loop_const_112,	 loop_const_128,  loop_const_160,  loop_const_192,
+	loop_const_224,	 loop_const_256,  loop_const_320,  loop_const_384,
+	loop_const_448,	 loop_const_512,  loop_const_640,  loop_const_768,
+	loop_const_896,	 loop_const_1024, loop_const_1280, loop_const_1536,
+	loop_const_1792, loop_const_2048,
+};
+
 static __attribute__((noinline)) unsigned long loop_pages_pair(size_t pages,
 							       unsigned int n)
 {
@@ -165,11 +222,13 @@ static void bench_loop_overhead(struct ktest *t)
 }
 
 /*
- * Two figures per class.  kmalloc_pair: the loop alone, so each kfree
+ * Three figures per class.  kmalloc_pair: the loop alone, so each kfree
  * gives back the only object in use of its slab (what an idle class sees).
  * kmalloc_pair_resident: the same loop while one other object of the class
  * stays allocated, so the slab never empties (the steady state of a class
  * in use).  The allocator may treat "slab becomes empty" differently.
+ * kmalloc_pair_const: the first loop with the size a constant at the call
+ * site (the class resolved there).
  */
 static void bench_kmalloc_pair(struct ktest *t)
 {
@@ -196,6 +255,12 @@ static void bench_kmalloc_pair(struct ktest *t)
 				      loop_kmalloc_pair(size, PAIR_ITERS));
 		kfree(p);
 		report("kmalloc_pair_resident", size, PAIR_ITERS,
+		       net(best, empty));
+
+		best = ~0UL;
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best, const_loops[c](PAIR_ITERS));
+		report("kmalloc_pair_const", size, PAIR_ITERS,
 		       net(best, empty));
 	}
 }

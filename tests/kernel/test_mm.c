@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/riscv/memlayout.h"
+#include "kernel/mm_port.h"
 #include "kernel/boot.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
@@ -166,6 +167,54 @@ static void test_phys_limit(struct ktest *t)
 	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE, 2UL << 20) < 0);
 	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE - 4096, 2UL << 20) < 0);
 	KT_EXPECT(t, mm_nr_sections_added() == n);
+}
+
+/*
+ * The restartable sequences of kmalloc and kfree (arch/riscv/mm_port.h):
+ * every fast path has its range, each range lies inside its function, and
+ * an interrupt anywhere inside a range (not at its end, where the commit
+ * store has been done) rewinds to its start.
+ */
+struct rseq_range {
+	unsigned long start, end;
+};
+extern const struct rseq_range __start_mm_rseq[], __stop_mm_rseq[];
+
+static bool range_in(const struct rseq_range *r, const void *fn)
+{
+	unsigned long f = (unsigned long)fn;
+
+	return r->start >= f && r->end <= f + 128;
+}
+
+static void test_rseq_ranges(struct ktest *t)
+{
+	const struct rseq_range *r;
+	unsigned int in_kfree = 0, in_kmalloc = 0;
+
+	KT_EXPECT(t, __stop_mm_rseq - __start_mm_rseq >= 3);
+	for (r = __start_mm_rseq; r < __stop_mm_rseq; r++) {
+		unsigned long pc;
+
+		KT_EXPECT(t, r->start < r->end && r->end - r->start <= 40);
+		in_kfree += range_in(r, kfree);
+		in_kmalloc +=
+			range_in(r, kmalloc_kernel) || range_in(r, __kmalloc);
+		for (pc = r->start; pc < r->end; pc += 2) {
+			unsigned long x = pc;
+
+			port_rseq_restart(&x);
+			KT_EXPECT(t, x == r->start);
+		}
+		pc = r->end;
+		port_rseq_restart(&pc);
+		KT_EXPECT(t, pc == r->end);
+		pc = r->start - 2;
+		port_rseq_restart(&pc);
+		KT_EXPECT(t, pc == r->start - 2);
+	}
+	KT_EXPECT(t, in_kfree == 1);
+	KT_EXPECT(t, in_kmalloc == 2);
 }
 
 static void test_lowmem(struct ktest *t)
@@ -348,6 +397,7 @@ static const struct ktest_case mm_cases[] = {
 	KTEST_CASE(test_large_and_pages),
 	KTEST_CASE(test_api_edges),
 	KTEST_CASE(test_phys_limit),
+	KTEST_CASE(test_rseq_ranges),
 	KTEST_CASE(test_lowmem),
 	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
