@@ -155,9 +155,10 @@ static unsigned int signal_others(unsigned long kinds, uint64_t timeout_us)
 
 		if (i == self || !hart_is_online(h))
 			continue;
+		/* A hart that goes offline meanwhile will never answer. */
 		while (atomic_load_explicit(&h->ipi_acks,
 					    memory_order_acquire) == acks[i] &&
-		       time_now() < end)
+		       time_now() < end && hart_is_online(h))
 			cpu_relax();
 		if (atomic_load(&h->ipi_acks) != acks[i])
 			answered++;
@@ -198,6 +199,18 @@ int smp_run_on(unsigned int index, void (*fn)(void *), void *arg)
 		    &h->work_poster, &free, (int)self + 1, memory_order_acquire,
 		    memory_order_relaxed))
 		return -EBUSY;
+	/*
+	 * A hart that stopped itself (hot-plug) between our first look and
+	 * the claim: it will not run the job.  Both the claim and this load
+	 * are sequentially consistent, as is the hart's store of online = 0
+	 * (kernel/hotplug.c), so we see the store or it happens after the
+	 * claim, while the hart checked nothing: then the job is lost with
+	 * it and smp_wait() ends when it sees the hart offline.
+	 */
+	if (!atomic_load(&h->online)) {
+		atomic_store_explicit(&h->work_poster, 0, memory_order_release);
+		return -EINVAL;
+	}
 	posted = atomic_load_explicit(&h->work_posted, memory_order_relaxed);
 	if (posted !=
 	    atomic_load_explicit(&h->work_done, memory_order_acquire)) {
@@ -226,8 +239,11 @@ void smp_wait(unsigned int index)
 
 	if (!h)
 		return;
+	/* A hart that went offline (hot-plug) never finishes its job. */
 	while (atomic_load_explicit(&h->work_done, memory_order_acquire) !=
-	       atomic_load_explicit(&h->work_posted, memory_order_relaxed))
+		       atomic_load_explicit(&h->work_posted,
+					    memory_order_relaxed) &&
+	       hart_is_online(h))
 		cpu_relax();
 	/* Only the poster gives the claim back; anyone else just waited. */
 	atomic_compare_exchange_strong_explicit(&h->work_poster, &mine, 0,

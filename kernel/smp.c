@@ -166,6 +166,15 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 		&h->work_done,
 		atomic_load_explicit(&h->work_posted, memory_order_relaxed),
 		memory_order_release);
+	/*
+	 * A hart that stopped itself (hot-plug, kernel/hotplug.c) may have
+	 * left a claim behind (the poster of the job it abandoned, e.g. the
+	 * console's): nobody waits on it any more, so give it back before
+	 * going online.  Nobody can claim an offline hart (smp_run_on).
+	 */
+	atomic_store_explicit(&h->work_poster, 0, memory_order_release);
+	h->doing = NULL;
+	h->fixup = NULL;
 	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
 	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
@@ -482,4 +491,52 @@ uint32_t smp_boot_reentries(unsigned int index)
 		return 0;
 	return atomic_load_explicit(&boot_join_slots[index].reentries,
 				    memory_order_acquire);
+}
+
+/* ---- hart hot-plug (kernel/hotplug.c) ---- */
+
+int smp_hart_wait_stopped(unsigned int index)
+{
+	struct hart *h = hart_by_index(index);
+
+	return h ? wait_stopped(h->hartid) : -EINVAL;
+}
+
+/* The boot hart's boot info, made the first time it is started again. */
+static struct hart_boot_info boot_hart_info;
+
+/*
+ * Start the stopped hart @index again through the secondary entry with
+ * the boot info it was first started with (kept in its join slot: the
+ * boot hart gets one now, on its image stack), so that it comes back
+ * through secondary_start() with fresh per-hart state and a fresh stack.
+ * Its join slot stays published, so a hart that the firmware sends
+ * through the boot entry instead (OpenSBI 1.1's race) joins the same way.
+ * Called from one hart at a time (kernel/hotplug.c serialises).
+ */
+int smp_restart_hart(unsigned int index)
+{
+	struct hart *h = hart_by_index(index);
+	unsigned long info_pa;
+	int ret;
+
+	if (!h || is_online(h))
+		return -EINVAL;
+	if (index == boot_index &&
+	    !atomic_load_explicit(&boot_join_slots[index].info_pa,
+				  memory_order_acquire)) {
+		boot_hart_info.satp = kernel_satp();
+		boot_hart_info.tp = (unsigned long)&boot_hart;
+		boot_hart_info.sp = boot_hart.stack_top;
+		boot_hart_info.entry = (unsigned long)secondary_start;
+		publish_join(index, h->hartid, &boot_hart_info);
+	}
+	info_pa = atomic_load_explicit(&boot_join_slots[index].info_pa,
+				       memory_order_acquire);
+	if (!info_pa)
+		return -ENOENT;
+	ret = sbi_hart_start(h->hartid, virt_to_phys(secondary_entry), info_pa);
+	if (ret)
+		return ret;
+	return wait_online(h) ? 0 : -ETIMEDOUT;
 }
