@@ -58,6 +58,8 @@ extern uint32_t boot_parked_ids[PLATFORM_MAX_HARTS];
 /* Re-entries already reported, per index; touched by the hart itself. */
 static uint32_t reentries_seen[PLATFORM_MAX_HARTS];
 static uint32_t parked_seen;
+/* Came online before (hot-plug restarts): written by the hart itself. */
+static bool been_online[PLATFORM_MAX_HARTS];
 /* Harts the tree names that did not come online; boot hart only. */
 static unsigned int nr_failed;
 
@@ -93,6 +95,7 @@ int smp_init(const struct platform *p, uint32_t boot_hartid)
 	if (!found)
 		return -ENODEV;
 	boot_hart.index = boot_index;
+	been_online[boot_index] = true;
 	atomic_store(&boot_hart.online, 1);
 	return 0;
 }
@@ -175,7 +178,14 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 	atomic_store_explicit(&h->work_poster, 0, memory_order_release);
 	h->doing = NULL;
 	h->fixup = NULL;
-	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
+	/* The boot report's line once; a hart started again says so. */
+	if (h->index < PLATFORM_MAX_HARTS && been_online[h->index])
+		printk("smp: hart %u back online (index %u)\n", h->hartid,
+		       h->index);
+	else
+		printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
+	if (h->index < PLATFORM_MAX_HARTS)
+		been_online[h->index] = true;
 	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
 }

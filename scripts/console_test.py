@@ -215,7 +215,7 @@ def hotplug_steps(boot: str) -> List[Step]:
                        r"hart\)" % me], 10, []))
     steps += [
         ("hart_start_other", "hart start " + other,
-         [r"smp: hart %s online" % other, r"hart: hart %s online" % other],
+         [r"smp: hart %s back online" % other, r"hart: hart %s online" % other],
          30, [r"failed"]),
         ("harts_shows_back", "harts", [row % (other, "yes", "idle")], 10,
          []),
@@ -226,7 +226,7 @@ def hotplug_steps(boot: str) -> List[Step]:
          [row % (me, "no", "stopped"), r"(?m)^\d+\s+\d+\s+yes\s.*console"],
          10, []),
         ("hart_start_boot_hart", "hart start " + me,
-         [r"smp: hart %s online" % me, r"hart: hart %s online" % me], 30,
+         [r"smp: hart %s back online" % me, r"hart: hart %s online" % me], 30,
          [r"failed"]),
         ("harts_all_back", "harts", [row % (me, "yes", "idle")], 10,
          [r"\bno\b"]),
