@@ -219,6 +219,7 @@ void buddy_section_init(struct mm_section *s)
 		start = i;
 		while (i < s->npages && pm_state(&s->meta[i]) == PM_TAIL)
 			i++;
+		s->managed_pages += i - start;
 		free_range(s, start, i - start);
 	}
 	mm_spin_unlock_irqrestore(&s->lock, flags);

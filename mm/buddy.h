@@ -51,7 +51,10 @@ struct cache_block {
 	struct page_meta *pm;
 };
 
-/* Section set-up: empty free lists, then every PM_TAIL page freed. */
+/*
+ * Section set-up: empty free lists, then every PM_TAIL page freed and
+ * counted in ->managed_pages.
+ */
 void buddy_section_init(struct mm_section *s);
 
 void buddy_cache_init(struct buddy_cache *pc, int node);

@@ -5,11 +5,40 @@
  * kfree() back by looking the address up.
  *
  * Owns no state.  The fast paths (kmalloc of a slab class, kfree of an
- * object of this hart's slab, alloc_pages/free_pages of 1, 2, 4 or 8
- * pages through the block cache) are leaf functions without a stack frame:
- * the hart's slot through the port's per-hart pointer, a pop or push with
- * interrupts masked, and a tail call to mm.c's slow paths for everything
- * else.  No atomic instruction and no lock on them.
+ * object of this hart's current slab, alloc_pages/free_pages of 1..8 pages
+ * through the block cache) are leaf functions without a stack frame: the
+ * hart's slot through the port's per-hart pointer, a pop or a push, and a
+ * tail call to mm.c's slow paths for everything else.  No atomic
+ * instruction and no lock on them.
+ *
+ * Why the slab fast paths are correct without counting and, on the
+ * kernel, without masking interrupts:
+ *  - Only the owner hart touches a slab's ->free list (slab.c), and kfree
+ *    pushes only onto a slab whose tag is this hart's slot address, which
+ *    only this hart's *current* slabs carry (slab.h: frozen current slab).
+ *    A current slab needs no in-use count and no list move whatever its
+ *    fill: it never leaves the hart's class while current, and its count
+ *    is recomputed from its free list when it stops being current, which
+ *    happens only on this hart, on a slow path or in an interrupt handler
+ *    (a drain).
+ *  - What can change under a fast path on its own hart is exactly what an
+ *    interrupt handler does: a drain (remote lists spliced into ->free, a
+ *    current slab retired), an allocation or a free.  With masking (host,
+ *    MM_DEBUG) none can run inside.  With restartable sequences (kernel)
+ *    one can, but then the sequence starts over (mm_port.h): the pop
+ *    rereads c->cur, the slab's ->free and the next link, the push rereads
+ *    the tag and ->free, and the single store that commits each comes
+ *    last, so a handler either ran entirely before the commit (and the
+ *    sequence sees its effects) or entirely after it (and sees a finished
+ *    pop or push).
+ *  - The other kfree checks depend only on the slab's immutable fields
+ *    (first, recip, key, link_hi) and on the object's own first word,
+ *    which a handler does not touch unless the caller frees an object it
+ *    does not own; they are made before the sequence.
+ *  - Remote frees never take the fast path (the tag is another hart's), so
+ *    the owner-only rule holds; a free into a slab that is not current
+ *    takes the exact slow path (interior, double free by walking the
+ *    lists, in-use count, list moves).
  */
 #include "mm/kmalloc.h"
 

@@ -173,6 +173,8 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 	if (ret)
 		return ret;
 	buddy_section_init(s);
+	if (!s->managed_pages)
+		return -EINVAL; /* nothing left once reserved ranges are out */
 	s->nr_slots = nslots;
 	for (i = 0; i < mm_nr_harts && placed < nslots; i++) {
 		struct mm_hart *h = (struct mm_hart *)p;

@@ -147,15 +147,6 @@ static void mark_pages(struct mm_section *s, phys_addr_t a, phys_addr_t ae,
 		pm_set_state(&s->meta[i], state);
 }
 
-static uint64_t count_unmarked(const struct mm_section *s)
-{
-	uint64_t i, n = 0;
-
-	for (i = 0; i < s->npages; i++)
-		n += pm_state(&s->meta[i]) == PM_TAIL;
-	return n;
-}
-
 int section_create(phys_addr_t base, phys_addr_t size, int node,
 		   const struct mm_range *reserved, unsigned int nr_reserved,
 		   size_t extra, struct mm_section **out, void **extra_out)
@@ -204,9 +195,6 @@ int section_create(phys_addr_t base, phys_addr_t size, int node,
 		mark_pages(s, reserved[i].base,
 			   reserved[i].base + reserved[i].size, PM_RESERVED);
 	mark_pages(s, pre, pre + len, PM_META);
-	s->managed_pages = count_unmarked(s);
-	if (!s->managed_pages)
-		return -EINVAL; /* nothing left once reserved ranges are out */
 	*out = s;
 	*extra_out = p + SEC_HDR_BYTES + meta_len;
 	return 0;

@@ -258,8 +258,9 @@ void section_reset_all(void);
 /*
  * Build a section over [base, base+size) on @node with @extra bytes of
  * prefix for the caller (*@extra_out), reserved pages marked, free pages
- * left PM_TAIL for the buddy allocator to take (buddy_section_init()), not
- * yet visible to anyone.  -EINVAL / -ENOSPC as mm_add_section().
+ * left PM_TAIL for the buddy allocator to take (buddy_section_init(),
+ * which also counts ->managed_pages), not yet visible to anyone.  -EINVAL /
+ * -ENOSPC as mm_add_section().
  */
 int section_create(phys_addr_t base, phys_addr_t size, int node,
 		   const struct mm_range *reserved, unsigned int nr_reserved,

@@ -7,8 +7,11 @@
  *
  * Who touches what:
  *  - A slab's owner hart alone touches its ->free list, ->inuse, ->where,
- *    ->next/->prev and the class lists, always with interrupts masked, and
- *    with no atomic instruction and no lock on the fast paths.
+ *    ->tag, ->next/->prev and the class lists: the slow paths with
+ *    interrupts masked, the fast paths (kmalloc.c) with interrupts masked
+ *    or as restartable sequences, with no atomic instruction and no lock.
+ *    A hart's current slab of a class is frozen (slab.h): no ->inuse
+ *    while current, recounted by unset_current().
  *  - Any other hart frees into a slab only through slab->remote: a CAS push
  *    (release) of the object, whose link was written before the CAS.  The
  *    owner takes the whole list with one atomic exchange (acquire), which
