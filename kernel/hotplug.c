@@ -47,6 +47,14 @@
 #include "mm/mm.h"
 #include "sbi/sbi.h"
 
+/*
+ * How long a stop or a start may take.  Generous: a stopping hart gives
+ * back its caches under section locks that every other hart may be
+ * hammering (an exhaustion burst of the stress workload), and on a loaded
+ * host with 8 harts on 2 cores a hart can wait seconds for its turn.
+ */
+#define HOTPLUG_TIMEOUT_US 20000000
+
 static atomic_int hp_lock;
 static _Atomic unsigned long nr_stops, nr_starts;
 
@@ -112,7 +120,7 @@ int hotplug_stop(unsigned int index)
 		hp_lock_give();
 		return ret == -EINVAL ? -EALREADY : ret;
 	}
-	ret = smp_hart_wait_stopped(index);
+	ret = smp_hart_wait_stopped(index, HOTPLUG_TIMEOUT_US);
 	/*
 	 * leave_job() never returns: give the claim back ourselves (smp_wait
 	 * cannot); secondary_start() settles work_done when it comes back.
@@ -152,9 +160,9 @@ int hotplug_start(unsigned int index)
 		return -EALREADY;
 	}
 	/* It may still be on its way out (hotplug_stop_self). */
-	ret = smp_hart_wait_stopped(index);
+	ret = smp_hart_wait_stopped(index, HOTPLUG_TIMEOUT_US);
 	if (!ret)
-		ret = smp_restart_hart(index);
+		ret = smp_restart_hart(index, HOTPLUG_TIMEOUT_US);
 	if (!ret)
 		atomic_fetch_add(&nr_starts, 1);
 	hp_lock_give();

@@ -136,7 +136,7 @@ static void shell_loop(void);
 static void console_job(void *arg)
 {
 	const struct hart *from = arg;
-	int ret = smp_hart_wait_stopped(from->index);
+	int ret = smp_hart_wait_stopped(from->index, 20000000);
 
 	if (ret)
 		printk("hart: hart %u did not stop: %s\n", from->hartid,

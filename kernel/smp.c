@@ -260,9 +260,9 @@ static void withdraw_join(unsigned int index)
 }
 
 /* Wait until HSM calls @hartid stopped: 0, or -ETIMEDOUT / -errno. */
-static int wait_stopped(uint32_t hartid)
+static int wait_stopped_for(uint32_t hartid, uint64_t timeout_us)
 {
-	uint64_t end = time_now() + time_us_to_ticks(HART_STOP_TIMEOUT_US);
+	uint64_t end = time_now() + time_us_to_ticks(timeout_us);
 	int st;
 
 	while ((st = sbi_hart_get_status(hartid)) != SBI_HSM_STOPPED) {
@@ -273,6 +273,11 @@ static int wait_stopped(uint32_t hartid)
 		cpu_relax();
 	}
 	return 0;
+}
+
+static int wait_stopped(uint32_t hartid)
+{
+	return wait_stopped_for(hartid, HART_STOP_TIMEOUT_US);
 }
 
 /*
@@ -327,9 +332,9 @@ out_free:
 	return ret;
 }
 
-static bool wait_online(struct hart *h)
+static bool wait_online_for(struct hart *h, uint64_t timeout_us)
 {
-	uint64_t end = time_now() + time_us_to_ticks(HART_START_TIMEOUT_US);
+	uint64_t end = time_now() + time_us_to_ticks(timeout_us);
 
 	while (!atomic_load_explicit(&h->online, memory_order_acquire)) {
 		if (time_now() > end)
@@ -337,6 +342,11 @@ static bool wait_online(struct hart *h)
 		cpu_relax();
 	}
 	return true;
+}
+
+static bool wait_online(struct hart *h)
+{
+	return wait_online_for(h, HART_START_TIMEOUT_US);
 }
 
 /* Harts that came into the boot entry unasked and parked themselves. */
@@ -505,11 +515,11 @@ uint32_t smp_boot_reentries(unsigned int index)
 
 /* ---- hart hot-plug (kernel/hotplug.c) ---- */
 
-int smp_hart_wait_stopped(unsigned int index)
+int smp_hart_wait_stopped(unsigned int index, uint64_t timeout_us)
 {
 	struct hart *h = hart_by_index(index);
 
-	return h ? wait_stopped(h->hartid) : -EINVAL;
+	return h ? wait_stopped_for(h->hartid, timeout_us) : -EINVAL;
 }
 
 /* The boot hart's boot info, made the first time it is started again. */
@@ -524,7 +534,7 @@ static struct hart_boot_info boot_hart_info;
  * through the boot entry instead (OpenSBI 1.1's race) joins the same way.
  * Called from one hart at a time (kernel/hotplug.c serialises).
  */
-int smp_restart_hart(unsigned int index)
+int smp_restart_hart(unsigned int index, uint64_t timeout_us)
 {
 	struct hart *h = hart_by_index(index);
 	unsigned long info_pa;

@@ -278,6 +278,8 @@ static struct {
 	atomic_int launched, stop;
 	unsigned long cycles, freed, bad, errors, reaps;
 	int last_error;
+	const char *last_step, *err_step;
+	unsigned int err_hart;
 } cyc;
 
 /* The stress run's poll (every ~10 ms on this hart): it has launched. */
@@ -321,14 +323,21 @@ static void controller(void *arg)
 				mm_drain_this_hart(true);
 				cyc.reaps++;
 			}
+			cyc.last_step = "start";
 			ret = hotplug_start(i);
-			if (!ret)
+			if (!ret) {
+				cyc.last_step = "run a job on";
 				ret = run_batch_on(i, &cyc.batch[i]);
-			if (!ret)
+			}
+			if (!ret) {
+				cyc.last_step = "stop";
 				ret = hotplug_stop(i);
+			}
 			if (ret) {
 				cyc.errors++;
 				cyc.last_error = ret;
+				cyc.err_step = cyc.last_step;
+				cyc.err_hart = i;
 			}
 			cyc.cycles++;
 			prev = i;
@@ -391,7 +400,8 @@ static void test_hotplug_under_stress(struct ktest *t)
 		   (unsigned long long)before, (unsigned long long)after);
 	KT_EXPECT_EQ(t, cyc.errors, 0);
 	if (cyc.errors)
-		ktest_diag("last hot-plug error: %s",
+		ktest_diag("last hot-plug error: %s hart %u: %s", cyc.err_step,
+			   hart_by_index(cyc.err_hart)->hartid,
 			   errno_name(cyc.last_error));
 	KT_EXPECT_EQ(t, cyc.bad, 0);
 	KT_EXPECT(t, cyc.cycles >= 2 * nr_victims);
