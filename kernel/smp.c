@@ -556,7 +556,18 @@ int smp_restart_hart(unsigned int index, uint64_t timeout_us)
 	if (!info_pa)
 		return -ENOENT;
 	ret = sbi_hart_start(h->hartid, virt_to_phys(secondary_entry), info_pa);
+	if (ret == -EALREADY) {
+		/*
+		 * HSM says it runs although it said stopped a moment ago:
+		 * the firmware sent it on by itself (through the boot entry
+		 * it joins by its slot).  Say so, and take it if it arrives.
+		 */
+		printk("smp: hart %u: HSM start says started already "
+		       "(status %d)\n",
+		       h->hartid, sbi_hart_get_status(h->hartid));
+		ret = 0;
+	}
 	if (ret)
 		return ret;
-	return wait_online(h) ? 0 : -ETIMEDOUT;
+	return wait_online_for(h, timeout_us) ? 0 : -ETIMEDOUT;
 }

@@ -334,6 +334,15 @@ static void controller(void *arg)
 				ret = hotplug_stop(i);
 			}
 			if (ret) {
+				const struct hart *h = hart_by_index(i);
+
+				ktest_diag(
+					"hotplug: %s hart %u: %s (HSM status "
+					"%d, online %d)",
+					cyc.last_step, h->hartid,
+					errno_name(ret),
+					sbi_hart_get_status(h->hartid),
+					atomic_load(&h->online));
 				cyc.errors++;
 				cyc.last_error = ret;
 				cyc.err_step = cyc.last_step;
