@@ -44,7 +44,9 @@ void port_kick_other_harts(void)
 struct rseq_range {
 	unsigned long start, end;
 };
-extern const struct rseq_range __start_mm_rseq[], __stop_mm_rseq[];
+/* Weak: an MM_DEBUG build masks interrupts and has no sequence at all. */
+extern const struct rseq_range __start_mm_rseq[] __attribute__((weak));
+extern const struct rseq_range __stop_mm_rseq[] __attribute__((weak));
 
 void port_rseq_restart(unsigned long *pc)
 {

@@ -33,14 +33,22 @@
  *	Mask interrupts on this hart and restore the previous state.  Both
  *	are compiler barriers.  No atomic instruction.  The saved value is
  *	opaque (the kernel's is the whole old sstatus).
- *   void *port_phys_to_virt(phys_addr_t pa) / phys_addr_t
- *port_virt_to_phys(const void *va) Linear-map conversion.  Identity on the
- *host. void port_cpu_relax(void) Spin-wait hint. void port_log(const char *fmt,
- *...) One formatted message to the console (printk on the kernel). void
- *port_panic(const char *fmt, ...)   (does not return) void
- *port_kick_other_harts(void) Ask every other online hart to call
- *mm_drain_this_hart() soon (an IPI on the kernel), and wait a bounded time for
- *them to do it.
+ *   void *port_phys_to_virt(phys_addr_t pa)
+ *   phys_addr_t port_virt_to_phys(const void *va)
+ *	Linear-map conversion (the host: an offset, 0 unless a test moves
+ *	it).
+ *   void port_cpu_relax(void)
+ *	Spin-wait hint.
+ *   void port_log(const char *fmt, ...)
+ *	One formatted message to the console (printk on the kernel).
+ *   void port_panic(const char *fmt, ...)
+ *	Does not return.
+ *   void port_kick_other_harts(void)
+ *	Ask every other online hart to call mm_drain_this_hart() soon (an
+ *	IPI on the kernel), and wait a bounded time for them to do it.
+ *   PORT_RSEQ, PORT_RSEQ_ENTRY(start, end) (optional, the kernel only)
+ *	Restartable sequences instead of interrupt masking on the slab fast
+ *	paths: arch/riscv/mm_port.h says how they are restarted.
  *
  * Atomics are C11 <stdatomic.h> on both sides (GCC provides it freestanding;
  * on RV64 with the A extension every 8-byte operation is a single AMO or an

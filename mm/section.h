@@ -62,11 +62,12 @@ enum {
  * page_meta.state is the one page_meta field read by a hart that does not
  * own the page: free_block() (section lock held) reads the state of a
  * neighbouring block's head to learn whether it may merge with it, while
- * that page may belong to someone else (an allocated run, a slab, a page in
- * a hart's order-0 batch or run cache) whose owner rewrites the state
- * without the lock (pcp_push, run_push and free_pages' fast path:
- * PM_ALLOC -> PM_PCP; pcp_pop, run_pop and alloc_pages' fast path:
- * PM_PCP -> PM_ALLOC).
+ * that page may belong to someone else (an allocated run, a slab, a run in
+ * a hart's block cache) whose owner rewrites the state without the lock
+ * (cache pushes, free_pages' fast path: PM_ALLOC -> PM_PCP; cache pops,
+ * alloc_pages' fast path: PM_PCP -> PM_ALLOC).  The kernel's free_pages
+ * fast path reads the whole 8-byte page_meta of a run it frees in one
+ * load (buddy_cacheable_run()): single-copy atomic, and only a read.
  *
  * The rule that makes this safe: a page enters or leaves PM_FREE only
  * under its section's lock.  Lock-free writers move a page they own
