@@ -23,6 +23,10 @@
  *                from the post to the end of the wait, so the owner never
  *                sees work_fn change under a job, and a second poster gets
  *                -EBUSY instead of overwriting the first one's job.
+ *   online       written by the hart itself: 1 (release) when it comes up,
+ *                0 when it stops (hot-plug, kernel/hotplug.c).  Nobody
+ *                waits on an offline hart: IPI senders and smp_wait()
+ *                stop waiting when they see it go, smp_run_on() refuses.
  * IPIs are sent with the SBI IPI extension to one hart id at a time.
  */
 #include "kernel/hart_table.h"
@@ -200,12 +204,14 @@ int smp_run_on(unsigned int index, void (*fn)(void *), void *arg)
 		    memory_order_relaxed))
 		return -EBUSY;
 	/*
-	 * A hart that stopped itself (hot-plug) between our first look and
-	 * the claim: it will not run the job.  Both the claim and this load
-	 * are sequentially consistent, as is the hart's store of online = 0
-	 * (kernel/hotplug.c), so we see the store or it happens after the
-	 * claim, while the hart checked nothing: then the job is lost with
-	 * it and smp_wait() ends when it sees the hart offline.
+	 * A hart that stops itself (hot-plug, kernel/hotplug.c) looks at no
+	 * claim on its way out, so the claim alone does not keep it here.
+	 * Looking again after the claim narrows the window; a poster that
+	 * still sees it online posts a job that never runs, and its
+	 * smp_wait() stops waiting once it sees the hart offline (the hart
+	 * settles work_done and the claim when it comes back).  Harts
+	 * stopped by hotplug_stop() cannot race so: the stopper holds their
+	 * claim while they leave.
 	 */
 	if (!atomic_load(&h->online)) {
 		atomic_store_explicit(&h->work_poster, 0, memory_order_release);

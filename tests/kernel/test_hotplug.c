@@ -143,6 +143,27 @@ static int run_batch_on(unsigned int index, struct batch *b)
 	return ret;
 }
 
+/*
+ * -EBUSY: another hart's job runs there (the stress run's drains post to
+ * every online hart, a victim included): try again, for a while.
+ */
+static int retry_busy(int (*fn)(unsigned int, struct batch *),
+		      unsigned int index, struct batch *b)
+{
+	uint64_t end = time_us() + 10000000;
+	int ret;
+
+	while ((ret = fn(index, b)) == -EBUSY && time_us() < end)
+		cpu_relax();
+	return ret;
+}
+
+static int stop_hart(unsigned int index, struct batch *b)
+{
+	(void)b;
+	return hotplug_stop(index);
+}
+
 /* ---- cases ---- */
 
 static void test_refusals(struct ktest *t)
@@ -327,11 +348,12 @@ static void controller(void *arg)
 			ret = hotplug_start(i);
 			if (!ret) {
 				cyc.last_step = "run a job on";
-				ret = run_batch_on(i, &cyc.batch[i]);
+				ret = retry_busy(run_batch_on, i,
+						 &cyc.batch[i]);
 			}
 			if (!ret) {
 				cyc.last_step = "stop";
-				ret = hotplug_stop(i);
+				ret = retry_busy(stop_hart, i, NULL);
 			}
 			if (ret) {
 				const struct hart *h = hart_by_index(i);
