@@ -224,6 +224,72 @@ static void test_rseq_ranges(struct ktest *t)
 	KT_EXPECT(t, in_kmalloc == 2);
 }
 
+/*
+ * The restartable sequences at work: this hart runs kmalloc+kfree pairs
+ * (each kfree empties the current slab, so a drain retires it) while the
+ * other hart floods it with drain IPIs, whose handler changes exactly
+ * what the pop and the push are in the middle of.  Every object must come
+ * back intact and distinct, no bad free may be reported, and free memory
+ * must be exact afterwards.  With the restart disabled
+ * (port_rseq_restart() a no-op) this fails.
+ */
+#define FLOOD_PAIRS 200000
+
+struct flood {
+	unsigned int target;
+	_Atomic int stop;
+	unsigned long sent;
+};
+
+static void flood_job(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!atomic_load_explicit(&f->stop, memory_order_acquire)) {
+		smp_send_ipi(f->target, IPI_DRAIN);
+		f->sent++;
+	}
+}
+
+static void test_rseq_under_drain_ipis(struct ktest *t)
+{
+	static struct flood f;
+	unsigned int other = smp_other_online_hart(), i;
+	unsigned long bad = mm_bad_use_count();
+	struct invariant inv;
+	void *keep[4];
+
+	invariant_begin(&inv);
+	f = (struct flood){ .target = this_hart()->index };
+	KT_ASSERT(t, smp_run_on(other, flood_job, &f) == 0);
+	for (i = 0; i < FLOOD_PAIRS; i++) {
+		size_t size = 8 + (i % 4) * 56; /* 8, 64, 120, 176 B */
+		uint8_t *p = kmalloc(size, GFP_KERNEL);
+		uint8_t *q = kmalloc(64, GFP_KERNEL);
+
+		if (!p || !q || p == q) {
+			KT_EXPECT(t, p && q && p != q);
+			break;
+		}
+		fill(p, size, (uint8_t)i);
+		fill(q, 64, (uint8_t)~i);
+		keep[i % 4] = q;
+		if (!check_fill(p, size, (uint8_t)i) ||
+		    !check_fill(q, 64, (uint8_t)~i)) {
+			KT_EXPECT(t, false);
+			break;
+		}
+		kfree(p);
+		kfree(keep[i % 4]);
+	}
+	atomic_store_explicit(&f.stop, 1, memory_order_release);
+	smp_wait(other);
+	ktest_diag("rseq: %u pairs under %lu drain IPIs", i, f.sent);
+	KT_EXPECT(t, f.sent > 1000);
+	KT_EXPECT(t, mm_bad_use_count() == bad);
+	invariant_check(t, &inv);
+}
+
 static void test_lowmem(struct ktest *t)
 {
 	struct invariant inv;
@@ -405,6 +471,7 @@ static const struct ktest_case mm_cases[] = {
 	KTEST_CASE(test_api_edges),
 	KTEST_CASE(test_phys_limit),
 	KTEST_CASE(test_rseq_ranges),
+	KTEST_CASE_SMP(test_rseq_under_drain_ipis, 2),
 	KTEST_CASE(test_lowmem),
 	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
