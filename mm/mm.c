@@ -29,12 +29,26 @@
 #include "mm/introspect.h"
 #include "mm/page.h"
 #include "mm/slab_debug.h"
+#include "mm/spinlock.h"
 
 struct mm_hart *mm_harts[MM_MAX_HARTS];
 unsigned int mm_nr_harts;
 static int mm_hart_node[MM_MAX_HARTS];
 static uint64_t mm_secret;
 static bool mm_seeded_late; /* a section exists: too late to reseed */
+
+/*
+ * Hart hot-plug (mm_hart_offline / mm_hart_init / mm_reap_offline, at the
+ * end of this file).  parked[i] is written under park_lock[i] only; hart i
+ * itself reads its own flag without the lock (only it ever sets or clears
+ * it).  nr_parked counts the set flags, so that a drain with no hart
+ * offline costs one load.
+ */
+static struct mm_spinlock park_lock[MM_MAX_HARTS];
+static bool parked[MM_MAX_HARTS];
+static _Atomic unsigned int nr_parked;
+
+static void mm_hart_unpark(unsigned int me);
 
 /* Stand-in slot for a hart not placed yet: every fast path misses on it. */
 static struct mm_hart unplaced;
@@ -104,6 +118,11 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 	}
 	slab_fast_range_update();
 	port_reset_hart_mm(&unplaced);
+	for (i = 0; i < MM_MAX_HARTS; i++) {
+		mm_spin_init(&park_lock[i]);
+		parked[i] = false;
+	}
+	atomic_store_explicit(&nr_parked, 0, memory_order_relaxed);
 	mm_bad_use_reset();
 	slab_debug_reset();
 	mm_seeded_late = false;
@@ -198,6 +217,8 @@ void mm_hart_init(void)
 		return;
 	}
 	if (mm_harts[me]->ready) {
+		if (parked[me])
+			mm_hart_unpark(me);
 		port_set_hart_mm(mm_harts[me]);
 		return;
 	}
@@ -221,12 +242,15 @@ void mm_drain_this_hart(bool all)
 	unsigned long irq = port_irq_save();
 	struct mm_hart *h = mm_this_hart();
 
-	if (h->ready) {
+	/* A parked slot belongs to its reapers until mm_hart_init(). */
+	if (h->ready && !parked[h->index]) {
 		slab_drain_hart(&h->slab, all);
 		buddy_cache_drain(&h->pages, all);
 	}
-	if (all)
+	if (all) {
+		mm_reap_offline();
 		buddy_flush_deferred();
+	}
 	port_irq_restore(irq);
 }
 
@@ -363,4 +387,95 @@ void mm_free_pages_slow(void *addr, const char *what)
 	port_irq_restore(irq);
 	/* The cache masks interrupts itself; h is this hart's for good. */
 	buddy_free_run(h->ready ? &h->pages : NULL, s, pm, addr);
+}
+
+/*
+ * ---- Hart hot-plug ----
+ *
+ * A hart going offline parks its slabs instead of handing them to an
+ * adopter.  Adoption would rewrite slab->owner (and the current-slab tag)
+ * while other harts read them without synchronisation on the remote-free
+ * path: a freer that read the old owner would queue a FULL slab on the old
+ * owner's revisit stack after the adopter had looked there, stranding it.
+ * Parking keeps a slab's owner immutable for its whole life, which is what
+ * the lock-free remote free relies on, and reuses the states that path
+ * already has: every slab with objects in use becomes a detached FULL slab
+ * (slab_park_hart), empty ones and the spares go back to the buddy
+ * allocator, and the block cache is returned.  Other harts keep freeing
+ * into parked slabs through slab->remote; the first such free queues the
+ * slab on the parked hart's revisit stack, as for any FULL slab.
+ *
+ * Who takes those frees back while the owner is away: any hart's full
+ * drain (mm_drain_this_hart(true): the out-of-memory path, the drain IPI,
+ * the console's and the tests' drains) reaps every parked hart under its
+ * park lock (slab_reap_parked: empty slabs back to the buddy allocator,
+ * the others parked again).  When the hart comes back, mm_hart_init()
+ * takes the lock, clears the flag and the hart owns its slot again: no
+ * current slab, no partial slab, no spare, an empty block cache (fresh
+ * per-hart state) and its parked slabs on ->full in the ordinary FULL or
+ * QUEUED states, which its own refills and drains handle as usual.
+ *
+ * Ordering: the owner-only fields of the parked slot (class lists, slab
+ * free lists and counts) pass from the parking hart to reapers and back to
+ * the owner through park_lock (acquire on lock, release on unlock); the
+ * flag is only read and written under it, except by the hart itself.
+ */
+void mm_reap_offline(void)
+{
+	unsigned int i;
+
+	if (!atomic_load_explicit(&nr_parked, memory_order_acquire))
+		return;
+	for (i = 0; i < mm_nr_harts; i++) {
+		unsigned long flags;
+
+		/* Unlocked peek (relaxed): a stale answer costs one reap. */
+		if (!__atomic_load_n(&parked[i], __ATOMIC_RELAXED))
+			continue;
+		flags = mm_spin_lock_irqsave(&park_lock[i]);
+		if (parked[i])
+			slab_reap_parked(&mm_harts[i]->slab);
+		mm_spin_unlock_irqrestore(&park_lock[i], flags);
+	}
+}
+
+void mm_hart_offline(void)
+{
+	unsigned long irq = port_irq_save(), flags;
+	struct mm_hart *h = mm_this_hart();
+	unsigned int me = port_this_hart();
+
+	if (!h->ready || parked[me]) {
+		port_irq_restore(irq);
+		return;
+	}
+	/*
+	 * Everything this hart could still give back, then the rest parked.
+	 * (Pending remote-free batches, once mm has them, are flushed here:
+	 * a batch is this hart's to post and nobody else could.)
+	 */
+	slab_drain_hart(&h->slab, true);
+	slab_park_hart(&h->slab);
+	buddy_cache_drain(&h->pages, true);
+	flags = mm_spin_lock_irqsave(&park_lock[me]);
+	__atomic_store_n(&parked[me], true, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&nr_parked, 1, memory_order_release);
+	mm_spin_unlock_irqrestore(&park_lock[me], flags);
+	buddy_flush_deferred();
+	port_irq_restore(irq);
+}
+
+static void mm_hart_unpark(unsigned int me)
+{
+	unsigned long flags = mm_spin_lock_irqsave(&park_lock[me]);
+
+	__atomic_store_n(&parked[me], false, __ATOMIC_RELAXED);
+	atomic_fetch_sub_explicit(&nr_parked, 1, memory_order_relaxed);
+	mm_spin_unlock_irqrestore(&park_lock[me], flags);
+}
+
+bool mm_hart_is_parked(unsigned int index)
+{
+	return index < MM_MAX_HARTS &&
+	       __atomic_load_n(&parked[index], __ATOMIC_RELAXED);
 }

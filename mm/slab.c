@@ -903,3 +903,102 @@ void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
 	*in_use = n;
 	*slabs = k;
 }
+
+/* ---- hart hot-plug: parking a hart's slabs (mm.c's mm_hart_offline) ---- */
+
+/*
+ * @s (not current, on no list) leaves its owner's attention: take what
+ * was pushed to it, release it if that emptied it, else detach it as FULL
+ * on the full list, exactly as slab_detach_cur() does for an exhausted
+ * current slab.  From then on the first remote free queues it on the
+ * owner's revisit stack, so every object freed into it is reachable.
+ */
+static bool park_slab(struct mm_class *c, struct slab *s)
+{
+	for (;;) {
+		uintptr_t expect = 0;
+
+		slab_take_remote(c, s);
+		if (s->inuse == 0) {
+			slab_release(c, s);
+			return true;
+		}
+		/* Release: as in slab_detach_cur() (->revisit_next reads). */
+		if (atomic_compare_exchange_strong_explicit(
+			    &s->remote, &expect, REMOTE_FULL,
+			    memory_order_release, memory_order_relaxed))
+			break;
+	}
+	list_add_slab(c, s, SLAB_FULL);
+	return false;
+}
+
+/*
+ * On hart @h going offline, interrupts masked: every slab with objects
+ * in use is parked as FULL (above), every empty one (the spares too) goes
+ * back to the buddy allocator.  Slabs already FULL stay as they are (FULL
+ * or QUEUED: a queued one is on @h's revisit stack, taken below or by a
+ * reaper).  Afterwards no slab is current, no list but ->full is
+ * non-empty, and @h may be reaped by another hart (slab_reap_parked).
+ */
+void slab_park_hart(struct slab_hart *h)
+{
+	unsigned int cls;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	slab_process_revisit(h);
+	for (cls = 0; cls < MM_NR_CLASSES; cls++) {
+		struct mm_class *c = &h->cls[cls];
+		struct slab *s = c->cur;
+
+		if (s != &slab_none) {
+			unset_current(c, s);
+			park_slab(c, s);
+		}
+		while ((s = c->partial)) {
+			list_del_slab(c, s);
+			park_slab(c, s);
+		}
+		if (c->spare) {
+			slab_release(c, c->spare);
+			c->spare = NULL;
+		}
+	}
+}
+
+/*
+ * Reap the parked hart @h from another hart, interrupts masked: the
+ * caller (mm.c) holds @h's park lock and has seen @h parked under it, so
+ * @h runs no mm code and this hart stands in for the owner; the lock's
+ * acquire/release carries the owner-only fields between the parking hart,
+ * successive reapers and the owner when it comes back.  Every slab a
+ * remote free queued is taken off the revisit stack (acquire, as in
+ * slab_process_revisit()); its remote list is taken (QUEUED -> 0,
+ * acquire) and spliced; an empty slab goes back to the buddy allocator,
+ * any other is parked again (0 -> FULL), so the next remote free queues
+ * it again.  Slabs nobody freed into stay on ->full untouched.  Returns
+ * the number of slabs released.
+ */
+unsigned int slab_reap_parked(struct slab_hart *h)
+{
+	struct slab *s, *next;
+	unsigned int released = 0;
+
+	mm_assert_irqs_off();
+	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
+		return 0;
+	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
+	for (; s; s = next) {
+		struct mm_class *c = &h->cls[s->cls];
+		uintptr_t head;
+
+		next = s->revisit_next;
+		head = atomic_exchange_explicit(&s->remote, 0,
+						memory_order_acquire);
+		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
+		list_del_slab(c, s);
+		released += park_slab(c, s);
+	}
+	return released;
+}

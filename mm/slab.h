@@ -360,6 +360,13 @@ void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
 void slab_drain_hart(struct slab_hart *sh, bool all);
 unsigned int slab_class_of(size_t size);
+/*
+ * Hart hot-plug (mm.c): park the slabs of the hart going offline (on it,
+ * interrupts masked); reap a parked hart's queued slabs from another hart
+ * (interrupts masked, the parked hart's lock held): slabs released.
+ */
+void slab_park_hart(struct slab_hart *h);
+unsigned int slab_reap_parked(struct slab_hart *h);
 /* Objects on @s's own free list (statistics of a current slab). */
 uint32_t slab_free_count(const struct slab *s);
 

@@ -8,9 +8,9 @@ and check that Linux's kunit.py parser reads the log without complaint.
 Bad device trees derived from QEMU's own must end in a clear message and a
 non-zero exit status.
 
-Beyond the matrix (in `make test` too): the serial console driven from the
-host (scripts/console_test.py), the stress suite with each fault injected
-(each must fail, pointing at the fault), the watchdog (a hung hart, a suite
+Beyond the matrix (in `make test` too): test=hotplug on 4 and 8 harts, the
+serial console driven from the host (scripts/console_test.py), the stress
+suite with each fault injected (each must fail, pointing at the fault), the watchdog (a hung hart, a suite
 past its deadline) and crash=wx / crash=stack (a panic report naming the
 store page fault, non-zero exit status).
 """
@@ -38,6 +38,11 @@ KUNIT = os.path.join(ROOT, "build", "linux-src", "tools", "testing", "kunit",
 # the two-node NUMA layout.
 MATRIX = [(s, m, None) for s in (1, 2, 4, 8) for m in ("128M", "1G", "4G")]
 MATRIX += [(4, "768M", 2)]
+
+# Hart hot-plug (tests/kernel/test_hotplug.c, named explicitly): harts
+# stopped and started while the stress workload runs on the others.
+HOTPLUG = [(4, "512M"), (8, "1G")]
+HOTPLUG_ARGS = "test=hotplug seconds=2"
 
 WATCHDOG_EXIT = 4  # kernel/watchdog.h
 
@@ -338,6 +343,15 @@ def run_matrix(matrix: Sequence[Tuple[int, str, Optional[int]]], args: str,
         for v, run in failure_cases(timeout):
             total.add(v.counts)
             echo_verdict(v, run.seconds, echo, "  [%s]" % v.message[:100])
+        for smp, mem in HOTPLUG:
+            v, run = boot_case("hotplug-smp%d" % smp, smp, mem, None,
+                               HOTPLUG_ARGS, timeout)
+            m = re.search(r"# hotplug: (\d+) stop/start cycles", run.output)
+            v.check("cycles_reported", m and int(m.group(1)) > 0,
+                    "no '# hotplug: N stop/start cycles' line")
+            total.add(v.counts)
+            echo_verdict(v, run.seconds, echo,
+                         "  (%s stop/start cycles)" % m.group(1) if m else "")
         v = console_case()
         total.add(v.counts)
         echo_verdict(v, v.seconds, echo)
