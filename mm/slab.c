@@ -933,38 +933,50 @@ static bool park_slab(struct mm_class *c, struct slab *s)
 	return false;
 }
 
+/* Park every slab of class @c (slab_park_hart() below). */
+static void park_class(struct mm_class *c)
+{
+	struct slab *s = c->cur;
+
+	if (s != &slab_none) {
+		unset_current(c, s);
+		park_slab(c, s);
+	}
+	while ((s = c->partial)) {
+		list_del_slab(c, s);
+		park_slab(c, s);
+	}
+	if (c->spare) {
+		slab_release(c, c->spare);
+		c->spare = NULL;
+	}
+}
+
 /*
  * On hart @h going offline, interrupts masked: every slab with objects
  * in use is parked as FULL (above), every empty one (the spares too) goes
- * back to the buddy allocator.  Slabs already FULL stay as they are (FULL
- * or QUEUED: a queued one is on @h's revisit stack, taken below or by a
- * reaper).  Afterwards no slab is current, no list but ->full is
+ * back to the buddy allocator, in the kmalloc classes and in every
+ * registered geometry's class of @h (named caches, slab_debug twins), the
+ * same set slab_drain_hart() walks.  Slabs already FULL stay as they are
+ * (FULL or QUEUED: a queued one is on @h's revisit stack, taken below or
+ * by a reaper).  Afterwards no slab is current, no list but ->full is
  * non-empty, and @h may be reaped by another hart (slab_reap_parked).
  */
 void slab_park_hart(struct slab_hart *h)
 {
+	struct slab_geom *g;
+	unsigned long irq;
 	unsigned int cls;
 
 	mm_assert_irqs_off();
 	MM_BUG_ON(h != slab_harts[port_this_hart()]);
 	slab_process_revisit(h);
-	for (cls = 0; cls < MM_NR_CLASSES; cls++) {
-		struct mm_class *c = &h->cls[cls];
-		struct slab *s = c->cur;
-
-		if (s != &slab_none) {
-			unset_current(c, s);
-			park_slab(c, s);
-		}
-		while ((s = c->partial)) {
-			list_del_slab(c, s);
-			park_slab(c, s);
-		}
-		if (c->spare) {
-			slab_release(c, c->spare);
-			c->spare = NULL;
-		}
-	}
+	for (cls = 0; cls < MM_NR_CLASSES; cls++)
+		park_class(&h->cls[cls]);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		park_class(&g->per_hart[h->index]);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
 }
 
 /*
@@ -990,7 +1002,7 @@ unsigned int slab_reap_parked(struct slab_hart *h)
 		return 0;
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
-		struct mm_class *c = &h->cls[s->cls];
+		struct mm_class *c = class_of_slab(h, s);
 		uintptr_t head;
 
 		next = s->revisit_next;

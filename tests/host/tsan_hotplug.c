@@ -13,6 +13,9 @@
  * and earlier rounds: into its slabs while it is online, while it is
  * parked, and while it is coming back.  At the end every object is freed,
  * every hart drains, and free memory must be exactly what it was before.
+ * Some of the victim's objects come from a named cache, whose per-hart
+ * class is parked and reaped like kmalloc's: the cache must be empty and
+ * destroyable at the end.
  * Any data race TSan sees makes the case exit non-zero.
  */
 #include <pthread.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "lib/types.h"
+#include "mm/cache.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/page.h"
@@ -34,10 +38,12 @@
 #define ROUNDS	  40
 #define PER_ROUND 600
 #define POOL	  (ROUNDS * PER_ROUND)
+#define CACHE_OBJ 72 /* not a kmalloc class size */
 
 struct item {
 	void *p;
 	size_t size; /* 0: a page run */
+	bool cached; /* from the named cache */
 	uint64_t stamp;
 };
 
@@ -47,6 +53,7 @@ static atomic_ulong published, claimed;
 static atomic_bool victims_done;
 static atomic_ulong errors, freed, parked_seen, reaps;
 static pthread_barrier_t end_barrier;
+static struct kmem_cache *cache;
 
 static uint64_t stamp_of(const void *p, size_t size)
 {
@@ -57,7 +64,9 @@ static void free_item(struct item *it)
 {
 	if (*(uint64_t *)it->p != it->stamp)
 		atomic_fetch_add(&errors, 1);
-	if (it->size)
+	if (it->cached)
+		kmem_cache_free(cache, it->p);
+	else if (it->size)
 		kfree(it->p);
 	else
 		free_pages(it->p);
@@ -77,9 +86,13 @@ static void *victim_main(void *arg)
 		atomic_fetch_add(&errors, 1);
 	for (i = 0; i < PER_ROUND; i++) {
 		unsigned int r = rand_r(&seed);
-		size_t size = r % 23 == 0 ? 0 : 1 + (r >> 8) % 2048;
-		void *p = size ? kmalloc(size, GFP_KERNEL)
-			       : alloc_pages(1 + (r >> 8) % 8, GFP_KERNEL);
+		bool cached = r % 7 == 0;
+		size_t size = cached	    ? CACHE_OBJ
+			      : r % 23 == 0 ? 0
+					    : 1 + (r >> 8) % 2048;
+		void *p = cached ? kmem_cache_alloc(cache, GFP_KERNEL)
+			  : size ? kmalloc(size, GFP_KERNEL)
+				 : alloc_pages(1 + (r >> 8) % 8, GFP_KERNEL);
 
 		if (!p) {
 			atomic_fetch_add(&errors, 1);
@@ -87,6 +100,7 @@ static void *victim_main(void *arg)
 		}
 		pool[base + i].p = p;
 		pool[base + i].size = size;
+		pool[base + i].cached = cached;
 		pool[base + i].stamp = stamp_of(p, size);
 		*(uint64_t *)p = pool[base + i].stamp;
 		/* Published in small steps: the freers start at once. */
@@ -173,6 +187,9 @@ static void test_hotplug_remote_frees_while_parked(void)
 	arena = fx_map(arena_size, 1UL << 21, false);
 	KT_ASSERT(arena);
 	KT_ASSERT(mm_add_region((uintptr_t)arena, arena_size) == 0);
+	cache = kmem_cache_create("hotplug_obj", CACHE_OBJ, 8, SLAB_NO_MERGE,
+				  NULL);
+	KT_ASSERT(cache);
 	port_host_hart_offline();
 	mm_get_totals(&before);
 	pthread_barrier_init(&end_barrier, NULL, NR_FREERS);
@@ -189,6 +206,10 @@ static void test_hotplug_remote_frees_while_parked(void)
 		pthread_join(th[i], NULL);
 	/* The victim is parked; the freers' last drains reaped it. */
 	KT_EXPECT(mm_hart_is_parked(VICTIM));
+	/* Nothing of the cache may be left with the parked hart. */
+	port_host_set_hart(0);
+	KT_EXPECT_EQ(kmem_cache_destroy(cache), 0);
+	port_host_hart_offline();
 	mm_get_totals(&after);
 	ktap_diag("%d offline/online rounds of hart %d, %lu objects freed by "
 		  "%d other harts (%lu reaping drains), %lu errors, free bytes "
