@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Regenerate the committed FDT seeds and crashers in tests/fuzz/corpus/fdt/.
+
+    python3 tests/fuzz/make_corpus.py [--seeds] [--crashers]
+
+Seeds: QEMU virt's own trees (dumped with -machine dumpdtb, recompacted by
+dtc so they lose QEMU's 1 MiB padding) for a few -smp/-m/NUMA layouts.
+Crashers: trees that made discovery hang or crash before it was hardened
+(issues 8 and 12), built from a small hand-written tree by editing bytes:
+
+  crash-prop-len-fffffff4   a property length of 0xfffffff4: libfdt's
+                            fdt_next_tag() comes back to the same offset
+  crash-alias-self          /chosen/stdout-path = "serial0" and the alias
+                            serial0 = "serial0": unbounded recursion in
+                            libfdt's path lookup (SIGSEGV)
+  crash-alias-loop2         serial0 -> serial1 -> serial0
+  crash-unaligned-struct    structure block at an offset that is not a
+                            multiple of 4: misaligned loads in libfdt
+  crash-unaligned-rsvmap    memreserve block at an offset not a multiple
+                            of 8: misaligned 64-bit loads in libfdt
+
+Each crasher must make build/host/platinfo exit 1 with one line
+(tests/fuzz/test_crashers.sh checks that).  Files are written only when
+their content changes, so a rerun leaves git clean.
+"""
+import argparse
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+OUT = os.path.join(HERE, "corpus", "fdt")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+BASE_DTS = """/dts-v1/;
+/ {
+	#address-cells = <2>;
+	#size-cells = <2>;
+	compatible = "hartslab,fuzz-base";
+	aliases { %(aliases)s };
+	chosen {
+		bootargs = "console";
+		stdout-path = "%(stdout)s";
+	};
+	cpus {
+		#address-cells = <1>;
+		#size-cells = <0>;
+		timebase-frequency = <10000000>;
+		cpu@0 {
+			device_type = "cpu";
+			reg = <0>;
+			status = "okay";
+			compatible = "riscv";
+			mmu-type = "riscv,sv39";
+		};
+	};
+	memory@80000000 {
+		device_type = "memory";
+		reg = <0x0 0x80000000 0x0 0x8000000>;
+	};
+	soc {
+		#address-cells = <2>;
+		#size-cells = <2>;
+		compatible = "simple-bus";
+		ranges;
+		serial@10000000 {
+			compatible = "ns16550a";
+			reg = <0x0 0x10000000 0x0 0x100>;
+		};
+	};
+};
+"""
+
+
+def dtc(text):
+    with tempfile.NamedTemporaryFile("w", suffix=".dts", delete=False) as f:
+        f.write(text)
+        path = f.name
+    try:
+        return subprocess.run(["dtc", "-q", "-I", "dts", "-O", "dtb", path],
+                              check=True, stdout=subprocess.PIPE).stdout
+    finally:
+        os.unlink(path)
+
+
+def base(stdout="/soc/serial@10000000", aliases=""):
+    return bytearray(dtc(BASE_DTS % {"stdout": stdout, "aliases": aliases}))
+
+
+def header(b):
+    """magic totalsize off_struct off_strings off_rsvmap version
+    last_comp boot_cpu size_strings size_struct"""
+    return list(struct.unpack(">10I", bytes(b[:40])))
+
+
+def set_header(b, fields):
+    b[:40] = struct.pack(">10I", *fields)
+
+
+def prop_len_fffffff4():
+    b = base()
+    h = header(b)
+    off, size = h[2], h[9]
+    pos = off
+    # The first FDT_PROP tag (3) in the structure block.
+    while pos < off + size:
+        if struct.unpack(">I", bytes(b[pos:pos + 4]))[0] == 3:
+            b[pos + 4:pos + 8] = struct.pack(">I", 0xfffffff4)
+            return b
+        pos += 4
+    raise SystemExit("make_corpus: no property found")
+
+
+def shifted_block(which, by):
+    """Move the structure (2) or memreserve (4) block up by @by bytes."""
+    b = base()
+    h = header(b)
+    off = h[which]
+    b[off:off] = bytes(by)
+    for i in (2, 3, 4):
+        if h[i] >= off:
+            h[i] += by
+    h[1] += by
+    set_header(b, h)
+    return b
+
+
+CRASHERS = {
+    "crash-prop-len-fffffff4": prop_len_fffffff4,
+    "crash-alias-self": lambda: base("serial0", 'serial0 = "serial0";'),
+    "crash-alias-loop2": lambda: base(
+        "serial0:115200n8", 'serial0 = "serial1"; serial1 = "serial0";'),
+    "crash-unaligned-struct": lambda: shifted_block(2, 2),
+    "crash-unaligned-rsvmap": lambda: shifted_block(4, 4),
+}
+
+SEED_LAYOUTS = [(1, "128M", None), (2, "512M", None), (4, "1G", None),
+                (8, "4G", None), (4, "768M", 2)]
+
+
+def seeds():
+    import qemu  # scripts/qemu.py
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for smp, mem, numa in SEED_LAYOUTS:
+            raw = os.path.join(tmp, "raw.dtb")
+            cmd = qemu.qemu_command(smp, mem, numa, extra=[
+                "-machine", "virt,dumpdtb=" + raw])
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+            name = "seed-qemu-virt-smp%d-%s%s" % (smp, mem,
+                                                 "-numa2" if numa else "")
+            out[name] = subprocess.run(
+                ["dtc", "-q", "-I", "dtb", "-O", "dtb", raw], check=True,
+                stdout=subprocess.PIPE).stdout
+    out["seed-fuzz-base"] = bytes(base())
+    out["seed-fuzz-alias"] = bytes(base("serial0:115200n8",
+                                        'serial0 = "/soc/serial@10000000";'))
+    return out
+
+
+def write(name, data):
+    path = os.path.join(OUT, name)
+    if os.path.exists(path) and open(path, "rb").read() == bytes(data):
+        return
+    with open(path, "wb") as f:
+        f.write(bytes(data))
+    print("wrote", os.path.relpath(path, ROOT))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--seeds", action="store_true")
+    ap.add_argument("--crashers", action="store_true")
+    a = ap.parse_args()
+    both = not a.seeds and not a.crashers
+    os.makedirs(OUT, exist_ok=True)
+    if a.crashers or both:
+        for name, make in CRASHERS.items():
+            write(name, make())
+    if a.seeds or both:
+        for name, data in seeds().items():
+            write(name, data)
+
+
+if __name__ == "__main__":
+    main()
