@@ -7,6 +7,7 @@
 #   make test       every test; ends with "N passed, N failed"
 #   make stress     long stress run (SMP=8 SECONDS=300)
 #   make bench      benchmarks into build/bench/
+#   make fuzz       each fuzz target for SECONDS (default 300)
 #   make DEBUG=1    debug build: poisoning of freed objects
 #   make clean
 
@@ -20,7 +21,7 @@ export SMP MEM NUMA ARGS SECONDS DEBUG
 
 BUILD := $(MAKE) --no-print-directory -f mk/build.mk
 
-.PHONY: all run test stress bench clean setup setup-bench format
+.PHONY: all run test stress bench clean setup setup-bench format fuzz
 
 all: setup
 	@$(BUILD) all
@@ -43,6 +44,9 @@ test: setup
 stress: setup
 	@$(BUILD) kernel
 	@python3 scripts/harness.py --stress --smp $(SMP) --seconds $(SECONDS)
+
+fuzz: setup
+	@python3 scripts/robust.py fuzz --seconds $(SECONDS)
 
 bench: setup-bench
 	@$(BUILD) all bench-bins

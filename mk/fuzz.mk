@@ -41,3 +41,23 @@ $(B)/fuzz/fuzz_mm: $(FUZZ_MM_SRCS) $(FUZZ_HDRS) mk/fuzz.mk
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MM_SRCS) -o $@
+
+# fuzz-cov: the same programs with clang's source coverage instead of the
+# sanitizers, for `scripts/robust.py coverage` (needs llvm-profdata and
+# llvm-cov from Debian's llvm package).
+FUZZ_COV_CFLAGS := -std=gnu11 -g -O1 -pthread -I. -fsanitize=fuzzer \
+	-fprofile-instr-generate -fcoverage-mapping -w
+
+.PHONY: fuzz-cov
+fuzz-cov: $(B)/fuzz/cov/fuzz_fdt $(B)/fuzz/cov/fuzz_mm
+
+$(B)/fuzz/cov/fuzz_fdt: $(FUZZ_FDT_SRCS) $(FUZZ_LIBFDT) $(FUZZ_HDRS) mk/fuzz.mk
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_COV_CFLAGS) -I$(LIBFDT_DIR) $(FUZZ_FDT_SRCS) \
+		$(FUZZ_LIBFDT) -o $@
+
+$(B)/fuzz/cov/fuzz_mm: $(FUZZ_MM_SRCS) $(FUZZ_HDRS) mk/fuzz.mk
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_COV_CFLAGS) $(FUZZ_MM_SRCS) -o $@

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Regenerate the committed FDT seeds and crashers in tests/fuzz/corpus/fdt/.
+"""Regenerate the committed seeds and crashers in tests/fuzz/corpus/.
 
-    python3 tests/fuzz/make_corpus.py [--seeds] [--crashers]
+    python3 tests/fuzz/make_corpus.py [--seeds] [--crashers] [--mm]
+
+mm seeds (corpus/mm/seed-*): operation sequences in fuzz_mm's encoding
+(see tests/fuzz/fuzz_mm.c), one per area: every size class, remote frees,
+pages and hot-add, krealloc, each kind of bad free, exhaustion.
 
 Seeds: QEMU virt's own trees (dumped with -machine dumpdtb, recompacted by
 dtc so they lose QEMU's 1 MiB padding) for a few -smp/-m/NUMA layouts.
@@ -162,8 +166,71 @@ def seeds():
     return out
 
 
-def write(name, data):
-    path = os.path.join(OUT, name)
+# fuzz_mm's encoding: an opcode byte (mod 16), then its arguments.
+def op_switch(h): return [0, h]
+def op_kmalloc(sel, v, zero=0): return [2, sel, v & 255, v >> 8, zero]
+def op_free(idx, pages_way=0): return [5, pages_way, idx]
+def op_krealloc(sel, v, idx, zero=0): return [8, sel, v & 255, v >> 8, zero, idx]
+def op_pages(n): return [9, n - 1]
+def op_order(o): return [10, o]
+def op_drain(all_=1): return [11, all_]
+def op_hotadd(): return [12]
+def op_bad(how, v=0, off=0): return [13, how, v & 255, v >> 8, off & 255, off >> 8]
+def op_kcalloc(n, each, ovf=0): return [14, n & 255, n >> 8, each & 255, each >> 8, ovf]
+def op_ksize(idx): return [15, idx]
+
+
+def mm_seeds():
+    seq = {}
+    ops = []
+    for sel in range(8):                      # every size selector
+        for v in (0, 7, 300, 2047, 65535):
+            ops += op_kmalloc(sel, v, v & 1)
+    ops += op_ksize(3) + op_ksize(9)
+    for i in range(40):
+        ops += op_free(i * 7)
+    seq["seed-mm-sizes"] = ops
+    ops = []
+    for h in range(4):                        # allocate on each hart
+        ops += op_switch(h)
+        for v in range(0, 2048, 97):
+            ops += op_kmalloc(2, v)
+    for h in (1, 2, 3, 0):                    # free from the others
+        ops += op_switch(h)
+        for i in range(20):
+            ops += op_free(i * 5)
+        ops += op_drain(i & 1)
+    seq["seed-mm-remote"] = ops
+    ops = op_hotadd() + op_hotadd() + op_hotadd() + op_hotadd()
+    for o in range(6):
+        ops += op_order(o) + op_pages(1 + 3 * o)
+    for i in range(12):
+        ops += op_free(i, i & 1)
+    seq["seed-mm-pages-hotadd"] = ops
+    ops = op_kmalloc(2, 100) + op_krealloc(5, 3000, 0, 1)
+    ops += op_krealloc(0, 10, 0) + op_krealloc(6, 3, 0, 1)
+    ops += op_krealloc(1, 40, 0) + op_krealloc(0, 0, 0)
+    ops += op_kcalloc(10, 10) + op_kcalloc(3, 5, 1)
+    seq["seed-mm-krealloc"] = ops
+    ops = op_kmalloc(2, 64) + op_kmalloc(2, 64) + op_free(0)
+    ops += op_bad(0, 0) + op_bad(1, 0, 3) + op_bad(2) + op_bad(3, 5)
+    ops += op_switch(1) + op_free(0) + op_bad(0, 1)
+    ops += op_pages(3) + op_bad(1, 0, 5000)
+    seq["seed-mm-bad-frees"] = ops
+    ops = []
+    for i in range(90):                       # past the 4 MiB arena
+        ops += op_kmalloc(6, 5)
+    ops += op_hotadd()
+    for i in range(90):
+        ops += op_free(0)
+    ops += op_drain()
+    seq["seed-mm-exhaustion"] = ops
+    return {k: bytes(b & 255 for b in v) for k, v in seq.items()}
+
+
+def write(name, data, out=OUT):
+    os.makedirs(out, exist_ok=True)
+    path = os.path.join(out, name)
     if os.path.exists(path) and open(path, "rb").read() == bytes(data):
         return
     with open(path, "wb") as f:
@@ -176,8 +243,9 @@ def main():
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seeds", action="store_true")
     ap.add_argument("--crashers", action="store_true")
+    ap.add_argument("--mm", action="store_true")
     a = ap.parse_args()
-    both = not a.seeds and not a.crashers
+    both = not a.seeds and not a.crashers and not a.mm
     os.makedirs(OUT, exist_ok=True)
     if a.crashers or both:
         for name, make in CRASHERS.items():
@@ -185,6 +253,9 @@ def main():
     if a.seeds or both:
         for name, data in seeds().items():
             write(name, data)
+    if a.mm or both:
+        for name, data in mm_seeds().items():
+            write(name, data, os.path.join(HERE, "corpus", "mm"))
 
 
 if __name__ == "__main__":
