@@ -33,7 +33,19 @@
 
 /* ---- error messages ---- */
 
-/* Fill p->error (one line, cut to fit) and return @err. */
+/*
+ * Fill p->error (one line, cut to fit) and return @err.  Names and paths
+ * from the FDT may hold any byte: control characters (a newline would
+ * break the one-line contract, an escape would talk to the terminal)
+ * become '?', here and in the console path of the report.
+ */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int __printf(3, 4)
 	perr(struct platform *p, int err, const char *fmt, ...)
 {
@@ -42,6 +54,7 @@ static int __printf(3, 4)
 	va_start(ap, fmt);
 	vsnprintf(p->error, sizeof(p->error), fmt, ap);
 	va_end(ap);
+	printable(p->error);
 	return err;
 }
 
@@ -964,6 +977,7 @@ static int parse_console(const void *fdt, int chosen, struct platform *p)
 	}
 	if (fdt_get_path(fdt, node, c->path, sizeof(c->path)))
 		copy_word(c->path, "?", sizeof(c->path));
+	printable(c->path);
 	setup_uart(fdt, node, p);
 	return 0;
 }

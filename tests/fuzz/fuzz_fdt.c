@@ -227,16 +227,29 @@ static void check_memblock(const struct platform *p)
 		broken("memblock_alloc gave 0x%llx", (unsigned long long)a);
 }
 
-/* platform_report() into nothing, through snprintf. */
+/*
+ * platform_report() through snprintf: every call prints one whole line of
+ * printable text (harnesses read the report line by line).  bootargs is
+ * the one exception: it is printed as the FDT gives it.
+ */
 static int sink(const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	int n;
+	int n, i;
 
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	if (n <= 0 || n >= (int)sizeof(line) || line[n - 1] != '\n')
+		broken("report line not one line: '%s'", line);
+	if (!strncmp(line, "platform: bootargs=", 19))
+		return n;
+	for (i = 0; i < n - 1; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			broken("report line with control character 0x%02x: "
+			       "'%s'",
+			       line[i], line);
 	return n;
 }
 

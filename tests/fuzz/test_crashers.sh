@@ -22,6 +22,7 @@ declare -A want=(
 	[crash-alias-loop2]="alias loop"
 	[crash-unaligned-struct]="unaligned block offsets"
 	[crash-unaligned-rsvmap]="unaligned block offsets"
+	[crash-newline-in-node-name]="cpu node cpu@0? has no valid reg"
 )
 
 files=(tests/fuzz/corpus/fdt/crash-*)
