@@ -173,9 +173,9 @@ static void copy_word(char *dst, const char *src, size_t cap)
  * Walk every tag of the structure block once: tags must be known, nodes
  * balanced, names and property names in bounds, and the walk must end at
  * FDT_END.  precheck_fdt() has made sure each tag advances the offset, so
- * the walk ends.  (libfdt's
- * fdt_check_full() does this on the host but is not in linux-source's
- * libfdt, so the same check is done here with the public tag iterator.)
+ * the walk ends.  (libfdt's fdt_check_full() does this on the host but is
+ * not in linux-source's libfdt, so the same check is done here with the
+ * public tag iterator.)
  */
 static int check_structure(const void *fdt, struct platform *p)
 {
