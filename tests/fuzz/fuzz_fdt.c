@@ -253,6 +253,57 @@ static int sink(const char *fmt, ...)
 	return n;
 }
 
+static void check_accepted(const struct platform *p,
+			   const struct platform_params *params,
+			   const uint8_t *fdt, size_t size)
+{
+	if (p->error[0])
+		broken("accepted with error '%s'", p->error);
+	check_harts(p);
+	check_ranges(p, params->max_phys);
+	check_console(p, fdt, size);
+	check_memblock(p);
+	platform_report(p, sink);
+}
+
+static void check_refused(const struct platform *p, int ret)
+{
+	check_string(p->error, sizeof(p->error), "error");
+	if (ret >= 0 || !p->error[0] || strchr(p->error, '\n'))
+		broken("refusal %d without a one-line reason: '%s'", ret,
+		       p->error);
+}
+
+/*
+ * The kernel also passes its image and the FDT itself as reserved ranges:
+ * parse an accepted tree again the kernel's way, with both placed where
+ * QEMU puts them relative to the first RAM region (the image 2 MiB in,
+ * the FDT 2 MiB below the region's end).  Accepted or refused, the same
+ * rules hold.
+ */
+static void parse_as_kernel(const uint8_t *fdt, size_t size,
+			    const struct platform *first)
+{
+	const struct platform_mem *m = &first->mem[0];
+	struct platform_params params = {
+		.max_phys = PLATFORM_MAX_PHYS,
+		.fdt_size = size,
+		.kernel_base = m->base + (2u << 20),
+		.kernel_size = 1u << 20,
+		.fdt_pa = m->base + m->size - (2u << 20),
+	};
+	static struct platform plat;
+	int ret;
+
+	if (m->size < (4u << 20))
+		return;
+	ret = platform_parse(fdt, &params, &plat);
+	if (ret)
+		check_refused(&plat, ret);
+	else
+		check_accepted(&plat, &params, fdt, size);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct platform_params params = {
@@ -275,18 +326,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(fdt, data, size);
 	ret = platform_parse(fdt, &params, &plat);
 	if (ret) {
-		check_string(plat.error, sizeof(plat.error), "error");
-		if (ret >= 0 || !plat.error[0] || strchr(plat.error, '\n'))
-			broken("refusal %d without a one-line reason: '%s'",
-			       ret, plat.error);
+		check_refused(&plat, ret);
 	} else {
-		if (plat.error[0])
-			broken("accepted with error '%s'", plat.error);
-		check_harts(&plat);
-		check_ranges(&plat, params.max_phys);
-		check_console(&plat, fdt, size);
-		check_memblock(&plat);
-		platform_report(&plat, sink);
+		check_accepted(&plat, &params, fdt, size);
+		parse_as_kernel(fdt, size, &plat);
 	}
 	free(fdt);
 	return 0;
