@@ -11,4 +11,14 @@
  */
 const struct mm_range *boot_only_range(void);
 
+/* The FDT's physical address as the boot entry received it in a1. */
+phys_addr_t boot_fdt_pa(void);
+
+/*
+ * The C entry of the boot hart, called by _start (arch/riscv/entry.S) on
+ * the early page table with the counters it read first.
+ */
+void kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
+		 unsigned long instret0, unsigned long time0) __noreturn;
+
 #endif

@@ -6,8 +6,10 @@
  */
 #include "kernel/console.h"
 
+#include <stdatomic.h>
+
 #include "arch/riscv/pgtable.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "sbi/sbi.h"
 
 /* ns16550a registers (index, scaled by reg-shift) and status bits. */
@@ -24,6 +26,72 @@
 #define SIFIVE_RXCTRL 0x0c
 #define SIFIVE_FULL   (1U << 31)
 #define SIFIVE_EMPTY  (1U << 31)
+
+/*
+ * SBI console input.  The firmware holds at most one received byte (HTIF
+ * on spike has a single fromhost word, OpenSBI's drivers read one byte per
+ * call), so bytes typed while nobody asks are lost.  Every SBI console
+ * output also drains the firmware's input into this ring, and
+ * console_getc() reads the ring first, so text that arrives while the
+ * kernel prints (a command's answer, the boot report) waits here.
+ * Producers and the consumer take sbi_rx_busy with a try-lock only: a hart
+ * that finds it taken (another hart, or an interrupted holder on this
+ * hart) skips the drain rather than wait, so nothing can deadlock, and the
+ * ring indices are only touched by the holder.
+ */
+#define SBI_RX_SIZE 256 /* a power of two */
+static char sbi_rx[SBI_RX_SIZE];
+static unsigned int sbi_rx_head, sbi_rx_tail; /* free-running */
+static atomic_flag sbi_rx_busy = ATOMIC_FLAG_INIT;
+
+static bool sbi_rx_trylock(void)
+{
+	return !atomic_flag_test_and_set_explicit(&sbi_rx_busy,
+						  memory_order_acquire);
+}
+
+static void sbi_rx_unlock(void)
+{
+	atomic_flag_clear_explicit(&sbi_rx_busy, memory_order_release);
+}
+
+/* With the lock: move what the firmware holds into the ring. */
+static void sbi_rx_drain(void)
+{
+	unsigned int n;
+	int c;
+
+	for (n = 0; n < SBI_RX_SIZE; n++) {
+		c = sbi_console_getchar();
+		if (c < 0)
+			return;
+		if (sbi_rx_head - sbi_rx_tail < SBI_RX_SIZE)
+			sbi_rx[sbi_rx_head++ % SBI_RX_SIZE] = (char)c;
+		/* else full: the newest byte is dropped */
+	}
+}
+
+static int sbi_getc_buffered(void)
+{
+	int c = -1;
+
+	if (!sbi_rx_trylock())
+		return -1; /* a printing hart drains right now: try again */
+	sbi_rx_drain();
+	if (sbi_rx_tail != sbi_rx_head)
+		c = (unsigned char)sbi_rx[sbi_rx_tail++ % SBI_RX_SIZE];
+	sbi_rx_unlock();
+	return c;
+}
+
+static void sbi_putc_draining(char c)
+{
+	sbi_console_putchar(c);
+	if (sbi_rx_trylock()) {
+		sbi_rx_drain();
+		sbi_rx_unlock();
+	}
+}
 
 static enum platform_console_type console_type = CONSOLE_SBI;
 static volatile uint8_t *uart_base;
@@ -99,7 +167,7 @@ void console_putc(char c)
 		*sifive_reg(SIFIVE_TXDATA) = (uint8_t)c;
 		break;
 	default:
-		sbi_console_putchar(c);
+		sbi_putc_draining(c);
 		break;
 	}
 }
@@ -126,6 +194,6 @@ int console_getc(void)
 		v = *sifive_reg(SIFIVE_RXDATA);
 		return (v & SIFIVE_EMPTY) ? -1 : (int)(v & 0xff);
 	default:
-		return sbi_console_getchar();
+		return sbi_getc_buffered();
 	}
 }

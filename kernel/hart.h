@@ -8,7 +8,7 @@
 #define HARTSLAB_KERNEL_HART_H
 
 #ifndef __ASSEMBLY__
-#include "kernel/types.h"
+#include "lib/types.h"
 #include <stdatomic.h>
 
 struct trap_fixup;
@@ -30,7 +30,8 @@ struct hart {
 	_Atomic unsigned long heartbeat;   /* bumped as work progresses */
 	_Atomic unsigned long timer_ticks;
 	_Atomic int online;
-	/* Work posted to this hart by smp_run_on() (see kernel/smp.c). */
+	/* Work posted to this hart by smp_run_on() (see kernel/hart.c). */
+	_Atomic int work_poster; /* poster's index + 1, 0: free */
 	void (*work_fn)(void *arg);
 	void *work_arg;
 	_Atomic unsigned long work_posted;

@@ -4,7 +4,9 @@
  *
  * A suite is a named array of cases, registered at build time with
  * KTEST_SUITE() into the .ktest_suites section.  The command line selects
- * what runs: "test=all" or "test=mm,smp".  Output, as KUnit prints it:
+ * what runs: "test=all", "test=mm,smp" or one case, "test=mm.test_lowmem"
+ * (docs/cmdline.md).  A name that selects nothing, an empty selection or
+ * a command-line warning fails the run.  Output, as KUnit prints it:
  *
  *	KTAP version 1
  *	1..2
@@ -21,7 +23,7 @@
 #ifndef HARTSLAB_KERNEL_KTEST_H
 #define HARTSLAB_KERNEL_KTEST_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 struct ktest {
 	const char *case_name;
@@ -62,37 +64,12 @@ struct ktest_suite {
 #define KTEST_SUITE_EXPLICIT(ident, cases_array) \
 	KTEST_SUITE_FLAGS(ident, cases_array, true)
 
-void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
-		...) __printf(4, 5);
-void ktest_skip(struct ktest *t, const char *reason);
-/* A "    # ..." diagnostic line inside the current suite. */
-void ktest_diag(const char *fmt, ...) __printf(1, 2);
-
-#define KT_EXPECT(t, cond)                                               \
-	do {                                                             \
-		if (!(cond))                                             \
-			ktest_fail(t, __FILE__, __LINE__, "expected %s", \
-				   #cond);                               \
-	} while (0)
-
-#define KT_EXPECT_EQ(t, a, b)                                                  \
-	do {                                                                   \
-		unsigned long long _a = (unsigned long long)(a);               \
-		unsigned long long _b = (unsigned long long)(b);               \
-		if (_a != _b)                                                  \
-			ktest_fail(t, __FILE__, __LINE__,                      \
-				   "expected %s == %s (0x%llx != 0x%llx)", #a, \
-				   #b, _a, _b);                                \
-	} while (0)
-
-#define KT_ASSERT(t, cond)                                                \
-	do {                                                              \
-		if (!(cond)) {                                            \
-			ktest_fail(t, __FILE__, __LINE__, "assertion %s", \
-				   #cond);                                \
-			return;                                           \
-		}                                                         \
-	} while (0)
+/*
+ * KT_EXPECT(t, cond), KT_EXPECT_EQ(t, a, b), KT_ASSERT(t, cond) (the
+ * context may be left out), ktest_fail(), ktest_skip(), ktest_diag(): the
+ * API the host tests share (lib/ktap_expect.h).
+ */
+#include "lib/ktap_expect.h"
 
 /* Does the command line ask for tests? */
 bool ktest_requested(void);

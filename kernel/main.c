@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The boot sequence, on the hart that won OpenSBI's lottery (DESIGN.md 3):
+ * The boot sequence, on the hart that won OpenSBI's lottery:
  * platform from the FDT, memblock, the final page table, console, memory
  * manager, the other harts, then what the command line asks for.
  */
@@ -9,16 +9,18 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
+#include "arch/riscv/sections.h"
 #include "arch/riscv/trap.h"
 #include "kernel/boot.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/crash.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/ktest.h"
 #include "kernel/memblock.h"
 #include "kernel/panic.h"
 #include "kernel/platform.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/shell.h"
 #include "kernel/smp.h"
@@ -28,7 +30,7 @@
 #include "mm/mm.h"
 #include "sbi/sbi.h"
 
-extern char _kernel_start[], _kernel_end[];
+#include "build/generated/version.h" /* HARTSLAB_VERSION: git describe */
 
 static struct platform platform;
 /*
@@ -41,20 +43,27 @@ static int boot_only_node;
 /* Counters read by the very first instructions at _start. */
 static unsigned long entry_instret, entry_time;
 static struct memblock boot_memblock;
+static phys_addr_t fdt_pa_at_entry;
+
+phys_addr_t boot_fdt_pa(void)
+{
+	return fdt_pa_at_entry;
+}
 
 /* Before paging_init the exit device is reached through the early map. */
 static void __noreturn boot_fail(int code, const char *what, const char *why)
 {
 	printk("boot: error: %s: %s\n", what, why);
-	if (platform.exit_dev.present)
-		power_init_early(&platform.exit_dev);
+	power_init_early(&platform);
 	machine_exit(code);
 }
 
-static void parse_platform(phys_addr_t fdt_pa)
+static void parse_platform(phys_addr_t fdt_pa, unsigned long hartid)
 {
 	struct platform_params params = {
 		.fdt_pa = fdt_pa,
+		.boot_hart_known = true,
+		.boot_hartid = (uint32_t)hartid,
 		.kernel_base = kernel_load_pa,
 		.kernel_size = align_up(_kernel_end - _kernel_start, PAGE_SIZE),
 		.max_phys = LINEAR_MAP_SIZE,
@@ -213,6 +222,26 @@ static void hand_back_boot_ranges(void)
 	       (unsigned long long)boot_only.size);
 }
 
+static phys_addr_t table_page_from_memblock(void)
+{
+	return memblock_alloc(&boot_memblock, PAGE_SIZE, PAGE_SIZE);
+}
+
+/* The final page table over what memblock still calls memory. */
+static int setup_paging(void)
+{
+	const struct memblock_type *mt = &boot_memblock.memory;
+	struct phys_range ram[MEMBLOCK_MAX_REGIONS];
+	unsigned int i;
+
+	for (i = 0; i < mt->cnt; i++) {
+		ram[i].base = mt->regions[i].base;
+		ram[i].size = mt->regions[i].size;
+	}
+	mmu_set_page_source(table_page_from_memblock);
+	return paging_init(ram, mt->cnt, (unsigned long)boot_stack_guard);
+}
+
 static phys_addr_t table_page_from_buddy(void)
 {
 	void *p = alloc_pages(1, __GFP_ZERO);
@@ -226,9 +255,10 @@ static void setup_mm(phys_addr_t fdt_pa)
 	unsigned int i, n = 0;
 	int ret;
 
+	/* A hart on a node without memory is placed on mem_node instead. */
 	for (i = 0; i < platform.nr_harts; i++)
 		if (platform.harts[i].usable)
-			nodes[n++] = platform.harts[i].node;
+			nodes[n++] = platform.harts[i].mem_node;
 	ret = mm_init(n, nodes);
 	if (ret)
 		panic("mm_init: %s", errno_name(ret));
@@ -240,6 +270,19 @@ static void setup_mm(phys_addr_t fdt_pa)
 	printk("mm: ready instret=%lu time_ticks=%lu\n",
 	       rdinstret() - entry_instret, rdtime() - entry_time);
 }
+
+/* IPI_DRAIN: give back what this hart's mm caches hold. */
+static void drain_mm_on_ipi(void)
+{
+	mm_drain_this_hart(true);
+}
+
+/* What the trap code calls: it does not call up into the kernel itself. */
+static const struct trap_ops kernel_trap_ops = {
+	.ipi = smp_handle_ipi,
+	.timer = timer_handle_tick,
+	.stop_others = smp_stop_others,
+};
 
 static void report_sbi(void)
 {
@@ -259,22 +302,26 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 
 	entry_instret = instret0;
 	entry_time = time0;
+	fdt_pa_at_entry = fdt_pa;
 	boot_hart_early(hartid);
+	trap_set_ops(&kernel_trap_ops);
 	trap_init();
 	printk("\nhartslab: booting on hart %lu, fdt at 0x%llx\n", hartid,
 	       (unsigned long long)fdt_pa);
+	printk("hartslab: version %s\n", HARTSLAB_VERSION);
 	ret = sbi_init();
 	if (ret)
 		boot_fail(3, "sbi", errno_name(ret));
-	parse_platform(fdt_pa);
+	parse_platform(fdt_pa, hartid);
 	setup_memblock();
-	ret = paging_init(&boot_memblock);
+	ret = setup_paging();
 	if (ret)
 		boot_fail(2, "paging", errno_name(ret));
-	if (power_init(&platform.exit_dev) || console_init(&platform.console))
+	if (power_init(&platform) || console_init(&platform.console))
 		boot_fail(2, "mmio", "cannot map the console or exit device");
 	if (!cmdline_set(platform.bootargs))
 		printk("boot: command line too long, cut short\n");
+	cmdline_check();
 	timer_set_frequency(platform.timebase_freq);
 	report_sbi();
 	platform_report(&platform, printk);
@@ -282,6 +329,7 @@ void __noreturn kernel_main(unsigned long hartid, phys_addr_t fdt_pa,
 	if (ret)
 		boot_fail(2, "smp", "the boot hart is not a usable hart");
 	setup_mm(fdt_pa);
+	smp_set_drain_handler(drain_mm_on_ipi);
 	watchdog_init();
 	csr_set(sie, SIE_SSIE);
 	if (timer_init_hart())

@@ -17,7 +17,7 @@
 
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 
 static inline phys_addr_t region_last(const struct memblock_region *r)
 {

@@ -10,7 +10,7 @@
 #ifndef HARTSLAB_KERNEL_MEMBLOCK_H
 #define HARTSLAB_KERNEL_MEMBLOCK_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MEMBLOCK_MAX_REGIONS 64
 

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * panic() and power-off.  The first hart to panic owns the console's last
- * words; a second one halts quietly.  Exit codes reach the host through
- * QEMU's test device: 0x5555 powers off with status 0, (code << 16) | 0x3333
- * exits with status code.
+ * panic().  The first hart to panic owns the console's last words; a
+ * second one halts quietly.  Power-off, with the exit status where there is
+ * a way to carry it, is kernel/power.c.
  */
 #include "kernel/panic.h"
 
@@ -13,17 +12,14 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/hart.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "sbi/sbi.h"
 
-#define TEST_PASS 0x5555
-#define TEST_FAIL 0x3333
-
 static atomic_int panicking;
-static volatile uint32_t *exit_reg;
 
 bool in_panic(void)
 {
@@ -60,28 +56,7 @@ void panic(const char *fmt, ...)
 	machine_exit(1);
 }
 
-int power_init(const struct platform_exit_dev *dev)
-{
-	if (!dev->present)
-		return 0;
-	exit_reg = ioremap(dev->base, dev->size ? dev->size : PAGE_SIZE);
-	return exit_reg ? 0 : -ENOMEM;
-}
-
-void power_init_early(const struct platform_exit_dev *dev)
-{
-	exit_reg = phys_to_virt(dev->base);
-}
-
 void machine_exit(int code)
 {
-	irq_disable();
-	if (exit_reg)
-		*exit_reg =
-			code ? ((uint32_t)code << 16) | TEST_FAIL : TEST_PASS;
-	if (sbi_get_info()->has_srst)
-		sbi_system_reset(SBI_SRST_SHUTDOWN,
-				 code ? SBI_SRST_SYSTEM_FAILURE
-				      : SBI_SRST_NO_REASON);
-	hart_halt();
+	power_off(code);
 }

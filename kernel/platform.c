@@ -24,7 +24,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #ifdef HARTSLAB_KERNEL
 #include "kernel/printk.h" /* the kernel's vsnprintf */
 #else
@@ -385,26 +385,31 @@ static int check_fdt(const void *fdt, const struct platform_params *params,
 
 /* ---- step 2: harts and the timebase ---- */
 
+/*
+ * Why a cpu node is not used, or NULL.  Status first: a hart the tree
+ * disables is reported as disabled even when it also has no MMU (HiFive
+ * Unleashed's monitor core, cpu@0, is both).
+ */
 static const char *hart_skip_reason(const void *fdt, int node)
 {
 	const char *mmu = prop_str(fdt, node, "mmu-type");
 	const char *status;
 	int len;
 
-	/* No MMU first: such a hart (a monitor core) can never be used. */
+	if (!node_enabled(fdt, node)) {
+		status = fdt_getprop(fdt, node, "status", &len);
+		if (prop_streq(fdt, node, "status", "disabled"))
+			return "disabled";
+		if (status && len >= 4 && memcmp(status, "fail", 4) == 0)
+			return "failed";
+		return "bad-status";
+	}
 	if (!mmu || strcmp(mmu, "riscv,none") == 0)
 		return "no-mmu";
 	if (strcmp(mmu, "riscv,sv39") && strcmp(mmu, "riscv,sv48") &&
 	    strcmp(mmu, "riscv,sv57"))
 		return "mmu-unsupported";
-	if (node_enabled(fdt, node))
-		return NULL;
-	status = fdt_getprop(fdt, node, "status", &len);
-	if (prop_streq(fdt, node, "status", "disabled"))
-		return "disabled";
-	if (status && len >= 4 && memcmp(status, "fail", 4) == 0)
-		return "failed";
-	return "bad-status";
+	return NULL;
 }
 
 static int node_numa_id(const void *fdt, int node, struct platform *p, int *out)
@@ -448,15 +453,17 @@ static int add_hart(const void *fdt, int node, int ac, struct platform *p)
 	if (platform_hart_index(p, (uint32_t)id) >= 0)
 		return perr(p, -EINVAL, "duplicate hart id %u",
 			    (unsigned int)id);
-	if (p->nr_harts == PLATFORM_MAX_HARTS)
-		return perr(p, -ENOSPC, "too many harts (max %u)",
-			    PLATFORM_MAX_HARTS);
+	if (p->nr_harts == PLATFORM_MAX_CPUS)
+		return perr(p, -ENOSPC, "too many cpu nodes (max %u)",
+			    PLATFORM_MAX_CPUS);
 	h = &p->harts[p->nr_harts];
 	h->id = (uint32_t)id;
 	err = node_numa_id(fdt, node, p, &h->node);
 	if (err)
 		return err;
 	h->skip_reason = hart_skip_reason(fdt, node);
+	if (!h->skip_reason && p->nr_usable == PLATFORM_MAX_HARTS)
+		h->skip_reason = "limit"; /* the first ones are used */
 	h->usable = !h->skip_reason;
 	p->nr_harts++;
 	if (h->usable)
@@ -466,7 +473,53 @@ static int add_hart(const void *fdt, int node, int ac, struct platform *p)
 	return 0;
 }
 
-static int parse_cpus(const void *fdt, struct platform *p)
+/* The refusal names each cpu node's reason (the first four). */
+static int no_usable_hart(struct platform *p)
+{
+	char why[80];
+	unsigned int i;
+	int n = 0;
+
+	why[0] = '\0';
+	for (i = 0; i < p->nr_harts && i < 4; i++)
+		n += snprintf(why + n, sizeof(why) - n, "%s%u: %s",
+			      i ? ", " : " (", p->harts[i].id,
+			      p->harts[i].skip_reason);
+	if (n)
+		snprintf(why + n, sizeof(why) - n, "%s)",
+			 p->nr_harts > 4 ? ", ..." : "");
+	return perr(p, -ENODEV,
+		    "no usable hart: %u cpu nodes, none enabled with an "
+		    "Sv39+ MMU%s",
+		    p->nr_harts, why);
+}
+
+/*
+ * The boot hart must be among the usable ones: if the limit left it out,
+ * it takes the place of the last usable hart before it in the list.
+ */
+static void keep_boot_hart(const struct platform_params *params,
+			   struct platform *p)
+{
+	int b = platform_hart_index(p, params->boot_hartid);
+	int i;
+
+	if (!params->boot_hart_known || b < 0 || p->harts[b].usable ||
+	    strcmp(p->harts[b].skip_reason, "limit"))
+		return;
+	for (i = (int)p->nr_harts - 1; i >= 0; i--) {
+		if (p->harts[i].usable) {
+			p->harts[i].usable = false;
+			p->harts[i].skip_reason = "limit";
+			p->harts[b].usable = true;
+			p->harts[b].skip_reason = NULL;
+			return;
+		}
+	}
+}
+
+static int parse_cpus(const void *fdt, const struct platform_params *params,
+		      struct platform *p)
 {
 	int cpus, node, ac, sc, err;
 
@@ -487,12 +540,16 @@ static int parse_cpus(const void *fdt, struct platform *p)
 		return perr(p, -EINVAL, "corrupt /cpus: %s",
 			    fdt_strerror(node));
 	if (!p->nr_usable)
-		return perr(p, -ENODEV,
-			    "no usable hart: %u cpu nodes, none enabled with "
-			    "an Sv39+ MMU",
-			    p->nr_harts);
+		return no_usable_hart(p);
 	if (!p->timebase_freq)
 		return perr(p, -ENODEV, "no timebase-frequency in /cpus");
+	if (p->timebase_freq < PLATFORM_MIN_TIMEBASE)
+		return perr(p, -ERANGE,
+			    "timebase-frequency %llu Hz too low (the timer "
+			    "needs at least %u Hz)",
+			    (unsigned long long)p->timebase_freq,
+			    PLATFORM_MIN_TIMEBASE);
+	keep_boot_hart(params, p);
 	return 0;
 }
 
@@ -606,8 +663,8 @@ static int parse_memory(const void *fdt, const struct platform_params *params,
 
 /* ---- step 4: reserved ranges ---- */
 
-static int add_resv(struct platform *p, uint64_t base, uint64_t size,
-		    bool nomap, const char *name)
+static int add_resv_from(struct platform *p, uint64_t base, uint64_t size,
+			 bool nomap, bool from_node, const char *name)
 {
 	struct platform_resv *r;
 	unsigned int i;
@@ -627,9 +684,16 @@ static int add_resv(struct platform *p, uint64_t base, uint64_t size,
 	r->base = base;
 	r->size = size;
 	r->nomap = nomap;
+	r->from_node = from_node;
 	copy_word(r->name, name, sizeof(r->name));
 	p->nr_resv++;
 	return 0;
+}
+
+static int add_resv(struct platform *p, uint64_t base, uint64_t size,
+		    bool nomap, const char *name)
+{
+	return add_resv_from(p, base, size, nomap, false, name);
 }
 
 static int add_resv_node(const void *fdt, int node, int ac, int sc,
@@ -662,8 +726,9 @@ static int add_resv_node(const void *fdt, int node, int ac, int sc,
 		return perr(p, -EINVAL, "bad reg in /reserved-memory/%s",
 			    fdt_get_name(fdt, node, NULL));
 	for (; len > 0; len -= (ac + sc) * 4, reg += ac + sc) {
-		err = add_resv(p, read_cells(reg, ac), read_cells(reg + ac, sc),
-			       nomap, name);
+		err = add_resv_from(p, read_cells(reg, ac),
+				    read_cells(reg + ac, sc), nomap, true,
+				    name);
 		if (err)
 			return err;
 	}
@@ -739,6 +804,54 @@ static bool in_ram(const struct platform *p, uint64_t base, uint64_t size)
 	return base >= end;
 }
 
+/*
+ * A /reserved-memory range that is not wholly in RAM describes something
+ * else too (a device's DMA window beside RAM, as on mpfs-sev-kit): Linux
+ * boots such trees, and so does this.  Its parts inside RAM stay
+ * reserved; the range is listed in resv_out for the report.  The other
+ * reserved ranges (memreserve, initrd, kernel, FDT) must be in RAM: the
+ * caller refused them already.  Bounded by the fixed arrays.
+ */
+static int clip_reserved_to_ram(struct platform *p)
+{
+	struct platform_resv all[PLATFORM_MAX_RESV];
+	unsigned int i, j, n = p->nr_resv;
+	int err;
+
+	memcpy(all, p->resv, sizeof(all[0]) * n);
+	p->nr_resv = 0;
+	for (i = 0; i < n; i++) {
+		const struct platform_resv *r = &all[i];
+		bool kept = false;
+
+		if (in_ram(p, r->base, r->size)) {
+			p->resv[p->nr_resv++] = *r; /* still sorted */
+			continue;
+		}
+		for (j = 0; j < p->nr_mem; j++) {
+			uint64_t mb = p->mem[j].base;
+			uint64_t me = mb + p->mem[j].size;
+			uint64_t b = r->base > mb ? r->base : mb;
+			uint64_t e =
+				r->base + r->size < me ? r->base + r->size : me;
+
+			if (b >= e)
+				continue;
+			err = add_resv_from(p, b, e - b, r->nomap, true,
+					    r->name);
+			if (err)
+				return err;
+			kept = true;
+		}
+		if (p->nr_resv_out < PLATFORM_MAX_DYN) {
+			p->resv_out[p->nr_resv_out] = *r;
+			p->resv_out[p->nr_resv_out].from_node = kept;
+			p->nr_resv_out++;
+		}
+	}
+	return 0;
+}
+
 static int parse_reserved(const void *fdt, int chosen,
 			  const struct platform_params *params,
 			  struct platform *p)
@@ -762,14 +875,14 @@ static int parse_reserved(const void *fdt, int chosen,
 		return err;
 	for (i = 0; i < p->nr_resv; i++) {
 		r = &p->resv[i];
-		if (!in_ram(p, r->base, r->size))
+		if (!in_ram(p, r->base, r->size) && !r->from_node)
 			return perr(
 				p, -ERANGE,
 				"reserved range %s 0x%llx+0x%llx outside RAM",
 				r->name, (unsigned long long)r->base,
 				(unsigned long long)r->size);
 	}
-	return 0;
+	return clip_reserved_to_ram(p);
 }
 
 /* ---- step 5: devices: console, exit device ---- */
@@ -997,7 +1110,15 @@ static void parse_exit_dev(const void *fdt, struct platform *p)
 		p->exit_dev.present = true;
 		p->exit_dev.base = base;
 		p->exit_dev.size = size;
-		return;
+		break;
+	}
+	/* HTIF (spike): the console and the way out, at a fixed address. */
+	node = fdt_node_offset_by_compatible(fdt, -1, "ucb,htif0");
+	if (node >= 0 && node_enabled(fdt, node) &&
+	    !node_reg(fdt, node, &base, &size)) {
+		p->htif.present = true;
+		p->htif.base = base;
+		p->htif.size = size;
 	}
 }
 
@@ -1021,6 +1142,82 @@ static int parse_chosen(const void *fdt, int chosen, struct platform *p)
 	return 0;
 }
 
+/* ---- step 6: NUMA nodes with harts but no memory ---- */
+
+static bool node_has_memory(const struct platform *p, int node)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_mem; i++)
+		if (p->mem[i].node == node)
+			return true;
+	return false;
+}
+
+/*
+ * The distance from node @a to node @b in /distance-map's
+ * "distance-matrix" (<from to distance> triples), or -1 when it has no
+ * entry for them.  Bounded by the property's length.
+ */
+static long numa_distance(const void *fdt, int map, int a, int b)
+{
+	const fdt32_t *m;
+	int len, i;
+
+	if (map < 0)
+		return -1;
+	m = fdt_getprop(fdt, map, "distance-matrix", &len);
+	if (!m || len <= 0 || len % 12)
+		return -1;
+	for (i = 0; i < len / 12; i++) {
+		uint32_t from = fdt32_to_cpu(m[3 * i]);
+		uint32_t to = fdt32_to_cpu(m[3 * i + 1]);
+
+		if ((from == (uint32_t)a && to == (uint32_t)b) ||
+		    (from == (uint32_t)b && to == (uint32_t)a))
+			return fdt32_to_cpu(m[3 * i + 2]);
+	}
+	return -1;
+}
+
+/*
+ * A hart on a node without memory (QEMU's -numa node without memdev) gets
+ * its per-hart memory from the nearest node that has some: by
+ * /distance-map when the tree has one, else the lowest node id with
+ * memory.  Nodes are below PLATFORM_MAX_NODES, so this is bounded.
+ */
+static void assign_memory_nodes(const void *fdt, struct platform *p)
+{
+	int map = fdt_path_offset(fdt, "/distance-map");
+	unsigned int i;
+
+	if (map >= 0 &&
+	    fdt_node_check_compatible(fdt, map, "numa-distance-map-v1"))
+		map = -1;
+	for (i = 0; i < p->nr_harts; i++) {
+		struct platform_hart *h = &p->harts[i];
+		long best = -1, d;
+		int n;
+
+		h->mem_node = h->node;
+		if (node_has_memory(p, h->node))
+			continue;
+		for (n = 0; n < PLATFORM_MAX_NODES; n++) {
+			if (!node_has_memory(p, n))
+				continue;
+			d = numa_distance(fdt, map, h->node, n);
+			if (d >= 0)
+				p->numa_distance_map = true;
+			else
+				d = 0x7fffffff; /* unknown: after any known */
+			if (best < 0 || d < best) {
+				best = d;
+				h->mem_node = n;
+			}
+		}
+	}
+}
+
 /* ---- the contract ---- */
 
 int platform_parse(const void *fdt, const struct platform_params *params,
@@ -1037,9 +1234,11 @@ int platform_parse(const void *fdt, const struct platform_params *params,
 	/* First: a boot that fails below still needs it for its exit status. */
 	parse_exit_dev(fdt, p);
 	chosen = fdt_path_offset(fdt, "/chosen");
-	err = parse_cpus(fdt, p);
+	err = parse_cpus(fdt, params, p);
 	if (!err)
 		err = parse_memory(fdt, params, p);
+	if (!err)
+		assign_memory_nodes(fdt, p);
 	if (!err)
 		err = parse_reserved(fdt, chosen, params, p);
 	if (!err)
@@ -1110,13 +1309,39 @@ void platform_report(const struct platform *p,
 	if (p->exit_dev.present)
 		print("platform: exit-device base=0x%llx\n",
 		      (unsigned long long)p->exit_dev.base);
+	if (p->htif.present)
+		print("platform: htif base=0x%llx\n",
+		      (unsigned long long)p->htif.base);
 	print("platform: numa-nodes=%u\n", p->nr_nodes);
+	for (i = 0; i < p->nr_harts; i++) {
+		const struct platform_hart *h = &p->harts[i];
+		unsigned int j;
+		bool first = true;
+
+		if (h->mem_node == h->node)
+			continue;
+		for (j = 0; j < i && first; j++)
+			first = p->harts[j].node != h->node;
+		if (first)
+			print("platform: numa node=%d has no memory: its harts "
+			      "use node %d (%s)\n",
+			      h->node, h->mem_node,
+			      p->numa_distance_map ? "nearest by distance-map"
+						   : "lowest node with memory");
+	}
 	for (i = 0; i < p->nr_mem; i++)
 		print("platform: memory base=0x%llx size=0x%llx node=%d\n",
 		      (unsigned long long)p->mem[i].base,
 		      (unsigned long long)p->mem[i].size, p->mem[i].node);
 	for (i = 0; i < p->nr_resv; i++)
 		report_resv(&p->resv[i], print);
+	for (i = 0; i < p->nr_resv_out; i++)
+		print("platform: reserved-outside-ram base=0x%llx size=0x%llx "
+		      "name=%s (%s)\n",
+		      (unsigned long long)p->resv_out[i].base,
+		      (unsigned long long)p->resv_out[i].size,
+		      p->resv_out[i].name,
+		      p->resv_out[i].from_node ? "clipped to RAM" : "ignored");
 	for (i = 0; i < p->nr_resv_dyn; i++)
 		print("platform: reserved-dynamic size=0x%llx nomap=%u name=%s "
 		      "(not placed)\n",

@@ -11,15 +11,17 @@
 #ifndef HARTSLAB_KERNEL_PLATFORM_H
 #define HARTSLAB_KERNEL_PLATFORM_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
-#define PLATFORM_MAX_HARTS 64
-#define PLATFORM_MAX_MEM   32
-#define PLATFORM_MAX_RESV  32
-#define PLATFORM_NAME_LEN  32
-#define PLATFORM_ERR_LEN   128
-#define PLATFORM_MAX_DYN   8  /* dynamic /reserved-memory nodes listed */
-#define PLATFORM_MAX_NODES 16 /* numa-node-id must be below this */
+#define PLATFORM_MAX_HARTS    64      /* usable harts; the rest: reason=limit */
+#define PLATFORM_MAX_CPUS     512     /* cpu nodes read (QEMU virt's maximum) */
+#define PLATFORM_MIN_TIMEBASE 1000000 /* Hz: the timer counts microseconds */
+#define PLATFORM_MAX_MEM      32
+#define PLATFORM_MAX_RESV     32
+#define PLATFORM_NAME_LEN     32
+#define PLATFORM_ERR_LEN      128
+#define PLATFORM_MAX_DYN      8	 /* dynamic /reserved-memory nodes listed */
+#define PLATFORM_MAX_NODES    16 /* numa-node-id must be below this */
 
 /*
  * Highest physical address RAM may reach: the 128 GiB the Sv39 linear map
@@ -33,6 +35,8 @@ struct platform_hart {
 	const char *skip_reason; /* one word when !usable: "disabled", "no-mmu"
 				    ... */
 	int node;		 /* numa-node-id, 0 when absent */
+	int mem_node; /* node its memory comes from: node, or the nearest node
+		       * with memory when its own has none */
 };
 
 struct platform_mem {
@@ -45,6 +49,7 @@ struct platform_resv {
 	phys_addr_t base;
 	phys_addr_t size;
 	bool nomap;
+	bool from_node; /* a /reserved-memory child (may lie outside RAM) */
 	char name[PLATFORM_NAME_LEN]; /* node name (without @unit), or
 				       * "kernel", "fdt", "memreserve", "initrd"
 				       */
@@ -78,27 +83,39 @@ struct platform_params {
 	phys_addr_t kernel_base; /* kernel image, size 0: none (host) */
 	phys_addr_t kernel_size;
 	phys_addr_t max_phys; /* RAM must end at or below this (linear map) */
-	size_t fdt_size;      /* bytes readable at fdt; 0: unknown, trust
-			       * the header's totalsize (kernel) */
+	bool boot_hart_known; /* keep boot_hartid among the usable harts */
+	uint32_t boot_hartid;
+	size_t fdt_size; /* bytes readable at fdt; 0: unknown, trust
+			  * the header's totalsize (kernel) */
 };
 
 struct platform {
 	unsigned int nr_harts;
-	struct platform_hart harts[PLATFORM_MAX_HARTS];
+	struct platform_hart harts[PLATFORM_MAX_CPUS];
 	unsigned int nr_usable;
 	uint64_t timebase_freq;
 	struct platform_console console;
 	struct platform_exit_dev exit_dev;
-	unsigned int nr_mem; /* sorted by base, never overlapping */
+	struct platform_exit_dev htif; /* "ucb,htif0" with a reg (spike) */
+	unsigned int nr_mem;	       /* sorted by base, never overlapping */
 	struct platform_mem mem[PLATFORM_MAX_MEM];
 	unsigned int nr_resv; /* sorted by base */
 	struct platform_resv resv[PLATFORM_MAX_RESV];
 	/* /reserved-memory children with only a size: not placed, listed */
 	unsigned int nr_resv_dyn;
 	struct platform_resv resv_dyn[PLATFORM_MAX_DYN]; /* base 0 */
-	unsigned int nr_nodes; /* 1 + highest numa-node-id seen */
-	const char *bootargs;  /* points into the FDT; "" when absent */
-	const void *rng_seed;  /* /chosen/rng-seed in the FDT, or NULL */
+	/*
+	 * /reserved-memory ranges not wholly in RAM, as the tree gave them
+	 * (windows for devices, e.g. mpfs-sev-kit's DMA pools): reported, and
+	 * only their parts inside RAM are in resv[].  from_node is true when
+	 * a part was kept (clipped), false when none was (ignored).
+	 */
+	unsigned int nr_resv_out;
+	struct platform_resv resv_out[PLATFORM_MAX_DYN];
+	unsigned int nr_nodes;	/* 1 + highest numa-node-id seen */
+	bool numa_distance_map; /* mem_node chosen by /distance-map */
+	const char *bootargs;	/* points into the FDT; "" when absent */
+	const void *rng_seed;	/* /chosen/rng-seed in the FDT, or NULL */
 	unsigned int rng_seed_len;
 	char error[PLATFORM_ERR_LEN]; /* set when platform_parse() fails */
 };

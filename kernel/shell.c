@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * The serial console: a prompt on the boot hart, polled input, line editing
- * with backspace, one command per line.  Commands run on the boot hart;
- * "stress" borrows every other hart through smp_run_on(), as the KTAP suite
- * does.
+ * The serial console: a prompt on the boot hart, polled input, one command
+ * per line.  Line editing as in a shell: Left/Right, Home/End (also Ctrl-A
+ * and Ctrl-E), Backspace and Delete anywhere in the line, Up/Down through
+ * the last HISTORY_LINES lines, Ctrl-U kills the line, Ctrl-C abandons it
+ * or interrupts a running "stress".  The screen is kept in step with '\b'
+ * and reprinting the rest of the line, which every terminal understands.
+ * Commands run on the boot hart; "stress" borrows every other hart through
+ * smp_run_on(), as the KTAP suite does.  Everything here runs on the boot
+ * hart only, so its state needs no lock.
  */
 #include "kernel/shell.h"
 
@@ -18,12 +23,30 @@
 #include "kernel/hart.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/stress.h"
+#include "lib/kstrtox.h"
 #include "mm/mm.h"
-#include "tests/kernel/stress.h"
 
-#define LINE_MAX	 80
+#define LINE_MAX	 80 /* with the NUL: 79 characters */
+#define HISTORY_LINES	 16
+#define TYPEAHEAD	 32
 #define STRESS_DEFAULT_S 2
 #define STRESS_MAX_S	 3600
+
+#define CTRL(c) ((c)&0x1f)
+#define KEY_ESC 0x1b
+#define KEY_DEL 0x7f
+/* Keys decoded from escape sequences: above any byte. */
+enum {
+	KEY_UP = 0x100,
+	KEY_DOWN,
+	KEY_RIGHT,
+	KEY_LEFT,
+	KEY_HOME,
+	KEY_END,
+	KEY_DELETE,
+	KEY_UNKNOWN,
+};
 
 struct command {
 	const char *name;
@@ -88,11 +111,282 @@ static void __printf(1, 2) shell_say(const char *fmt, ...)
 	printk("\n");
 }
 
+/* ---- input ---- */
+
+/*
+ * Bytes read while a command ran (the stress run polls for Ctrl-C) wait
+ * here for the line editor, so typing ahead loses nothing.
+ */
+static char typeahead[TYPEAHEAD];
+static unsigned int ta_head, ta_tail;
+
+static void typeahead_put(char c)
+{
+	if (ta_tail - ta_head < TYPEAHEAD)
+		typeahead[ta_tail++ % TYPEAHEAD] = c;
+}
+
+static int read_byte(void)
+{
+	int c;
+
+	if (ta_head != ta_tail)
+		return (unsigned char)typeahead[ta_head++ % TYPEAHEAD];
+	while ((c = console_getc()) < 0)
+		wait_for_interrupt();
+	return c;
+}
+
+/*
+ * One key: a byte, or an escape sequence decoded.  xterm and VT100 send
+ * ESC [ A..D for the arrows, ESC [ H / F or ESC O H / F for Home and End,
+ * ESC [ n ~ for Home (1, 7), Delete (3) and End (4, 8).
+ */
+static int read_key(void)
+{
+	int c = read_byte(), n = 0;
+
+	if (c != KEY_ESC)
+		return c;
+	c = read_byte();
+	if (c != '[' && c != 'O')
+		return KEY_UNKNOWN;
+	c = read_byte();
+	while (c >= '0' && c <= '9') {
+		n = n * 10 + (c - '0');
+		c = read_byte();
+	}
+	switch (c) {
+	case 'A':
+		return KEY_UP;
+	case 'B':
+		return KEY_DOWN;
+	case 'C':
+		return KEY_RIGHT;
+	case 'D':
+		return KEY_LEFT;
+	case 'H':
+		return KEY_HOME;
+	case 'F':
+		return KEY_END;
+	case '~':
+		if (n == 1 || n == 7)
+			return KEY_HOME;
+		if (n == 4 || n == 8)
+			return KEY_END;
+		if (n == 3)
+			return KEY_DELETE;
+		return KEY_UNKNOWN;
+	default:
+		return KEY_UNKNOWN;
+	}
+}
+
+/* ---- the line editor ---- */
+
+struct line {
+	char buf[LINE_MAX];
+	size_t len, cur; /* length; cursor, 0..len */
+	bool too_long;	 /* a character was refused: the line is not whole */
+};
+
+static char history[HISTORY_LINES][LINE_MAX];
+static unsigned int history_count; /* lines ever stored */
+
+static void move_left(size_t n)
+{
+	while (n--)
+		printk("\b");
+}
+
+/* Reprint from the cursor to the end, blank @erase cells, come back. */
+static void redraw_tail(const struct line *l, size_t erase)
+{
+	size_t i;
+
+	printk("%.*s", (int)(l->len - l->cur), l->buf + l->cur);
+	for (i = 0; i < erase; i++)
+		printk(" ");
+	move_left(l->len - l->cur + erase);
+}
+
+static void insert_char(struct line *l, char c)
+{
+	if (l->len + 1 >= LINE_MAX) {
+		l->too_long = true;
+		return;
+	}
+	memmove(l->buf + l->cur + 1, l->buf + l->cur, l->len - l->cur);
+	l->buf[l->cur] = c;
+	l->len++;
+	printk("%c", c);
+	l->cur++;
+	redraw_tail(l, 0);
+}
+
+/* Remove the character under the cursor. */
+static void delete_char(struct line *l)
+{
+	if (l->cur == l->len)
+		return;
+	memmove(l->buf + l->cur, l->buf + l->cur + 1, l->len - l->cur - 1);
+	l->len--;
+	redraw_tail(l, 1);
+}
+
+static void backspace(struct line *l)
+{
+	if (!l->cur)
+		return;
+	l->cur--;
+	printk("\b");
+	delete_char(l);
+}
+
+/* Show @text instead of the whole line, cursor at its end. */
+static void replace_line(struct line *l, const char *text)
+{
+	size_t old = l->len, n = strlen(text);
+
+	move_left(l->cur);
+	memcpy(l->buf, text, n);
+	l->len = n;
+	l->cur = 0;
+	l->too_long = false;
+	redraw_tail(l, old > n ? old - n : 0);
+	printk("%.*s", (int)n, l->buf);
+	l->cur = n;
+}
+
+static void history_add(const char *text)
+{
+	const char *last = history[(history_count - 1) % HISTORY_LINES];
+
+	if (!*text || (history_count && !strcmp(last, text)))
+		return;
+	memcpy(history[history_count++ % HISTORY_LINES], text,
+	       strlen(text) + 1);
+}
+
+/* @back lines before the newest (1: the newest one). */
+static const char *history_get(unsigned int back)
+{
+	return history[(history_count - back) % HISTORY_LINES];
+}
+
+enum read_result { LINE_OK, LINE_ABANDONED, LINE_TOO_LONG };
+
+/* Read one edited line into @l (NUL-terminated). */
+static enum read_result read_line(struct line *l)
+{
+	char edited[LINE_MAX]; /* the new line, kept while browsing history */
+	unsigned int back = 0, stored;
+	size_t kill;
+
+	l->len = l->cur = 0;
+	l->too_long = false;
+	for (;;) {
+		int c = read_key();
+
+		l->buf[l->len] = '\0';
+		stored = history_count < HISTORY_LINES ? history_count
+						       : HISTORY_LINES;
+		switch (c) {
+		case '\r':
+		case '\n':
+			printk("\n");
+			if (l->too_long) {
+				printk("console: line longer than %d "
+				       "characters, "
+				       "ignored\n",
+				       LINE_MAX - 1);
+				return LINE_TOO_LONG;
+			}
+			return LINE_OK;
+		case CTRL('C'):
+			printk("^C\n");
+			l->len = l->cur = 0;
+			l->buf[0] = '\0';
+			return LINE_ABANDONED;
+		case CTRL('U'):
+			move_left(l->cur);
+			kill = l->len;
+			l->cur = l->len = 0;
+			l->too_long = false;
+			redraw_tail(l, kill); /* blanks what was there */
+			break;
+		case KEY_DEL:
+		case '\b':
+			backspace(l);
+			break;
+		case KEY_DELETE:
+		case CTRL('D'):
+			delete_char(l);
+			break;
+		case KEY_LEFT:
+		case CTRL('B'):
+			if (l->cur) {
+				l->cur--;
+				printk("\b");
+			}
+			break;
+		case KEY_RIGHT:
+		case CTRL('F'):
+			if (l->cur < l->len)
+				printk("%c", l->buf[l->cur++]);
+			break;
+		case KEY_HOME:
+		case CTRL('A'):
+			move_left(l->cur);
+			l->cur = 0;
+			break;
+		case KEY_END:
+		case CTRL('E'):
+			printk("%.*s", (int)(l->len - l->cur), l->buf + l->cur);
+			l->cur = l->len;
+			break;
+		case KEY_UP:
+			if (back >= stored)
+				break;
+			if (!back)
+				memcpy(edited, l->buf, l->len + 1);
+			replace_line(l, history_get(++back));
+			break;
+		case KEY_DOWN:
+			if (!back)
+				break;
+			back--;
+			replace_line(l, back ? history_get(back) : edited);
+			break;
+		default:
+			if (c >= ' ' && c < KEY_DEL)
+				insert_char(l, (char)c);
+			break;
+		}
+	}
+}
+
+/* ---- commands ---- */
+
+/* Ctrl-C typed while stress runs; other bytes are kept for the editor. */
+static bool stress_interrupted(void)
+{
+	int c;
+
+	while ((c = console_getc()) >= 0) {
+		if (c == CTRL('C'))
+			return true;
+		typeahead_put((char)c);
+	}
+	return false;
+}
+
 static void run_stress(unsigned int seconds, bool bursts)
 {
 	struct stress_opts o = { .seconds = seconds,
 				 .say = shell_say,
-				 .no_bursts = !bursts };
+				 .no_bursts = !bursts,
+				 .interrupted = stress_interrupted };
 	struct stress_result r;
 	unsigned int i;
 
@@ -116,15 +410,9 @@ static void cmd_stress(const char *args)
 {
 	unsigned long s = STRESS_DEFAULT_S;
 
-	if (*args) {
-		char *end;
-
-		s = strtoul(args, &end, 10);
-		if (*end || !s || s > STRESS_MAX_S) {
-			printk("usage: stress [seconds: 1..%u]\n",
-			       STRESS_MAX_S);
-			return;
-		}
+	if (*args && (kstrtoul(args, 10, &s) || !s || s > STRESS_MAX_S)) {
+		printk("usage: stress [seconds: 1..%u]\n", STRESS_MAX_S);
+		return;
 	}
 	run_stress(s, true);
 }
@@ -136,7 +424,9 @@ static const struct command commands[] = {
 	{ "slabinfo", "per class: objects, slabs, frees ('harts': per hart)",
 	  cmd_slabinfo },
 	{ "harts", "state of each hart", cmd_harts },
-	{ "stress", "[seconds] run the stress workload on every hart",
+	{ "stress",
+	  "[seconds] run the stress workload on every hart "
+	  "(Ctrl-C stops it)",
 	  cmd_stress },
 	{ "poweroff", "power the machine off", NULL },
 };
@@ -147,38 +437,8 @@ static void cmd_help(const char *args)
 
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		printk("  %-10s %s\n", commands[i].name, commands[i].help);
-}
-
-static int read_char(void)
-{
-	int c;
-
-	while ((c = console_getc()) < 0)
-		wait_for_interrupt();
-	return c;
-}
-
-/* Read one line with backspace editing; returns its length. */
-static size_t read_line(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	for (;;) {
-		int c = read_char();
-
-		if (c == '\r' || c == '\n') {
-			printk("\n");
-			buf[n] = '\0';
-			return n;
-		}
-		if ((c == 0x7f || c == '\b') && n) {
-			n--;
-			printk("\b \b");
-		} else if (c >= ' ' && c < 0x7f && n + 1 < len) {
-			buf[n++] = (char)c;
-			printk("%c", c);
-		}
-	}
+	printk("keys: Left/Right Home/End Backspace/Delete, Up/Down history, "
+	       "Ctrl-U kills the line, Ctrl-C abandons it\n");
 }
 
 /*
@@ -195,36 +455,52 @@ static void smp_demo(void)
 	run_stress(1, false);
 }
 
+/* Drop the spaces around @s in place; returns the first non-space. */
+static char *trim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && s[n - 1] == ' ')
+		s[--n] = '\0';
+	while (*s == ' ')
+		s++;
+	return s;
+}
+
 void shell_run(void)
 {
-	char line[LINE_MAX];
+	struct line l;
 
 	smp_demo();
 	printk("hartslab console: type 'help'\n");
 	for (;;) {
 		const struct command *cmd = NULL;
-		const char *args;
+		char *text, *args;
 		unsigned int i;
 		size_t n;
 
 		printk("hartslab> ");
-		read_line(line, sizeof(line));
-		args = strchr(line, ' ');
-		n = args ? (size_t)(args - line) : strlen(line);
+		if (read_line(&l) != LINE_OK)
+			continue;
+		text = trim(l.buf);
+		history_add(text);
+		for (n = 0; text[n] && text[n] != ' '; n++)
+			;
+		args = trim(text + n);
 		if (!n)
 			continue;
 		for (i = 0; i < ARRAY_SIZE(commands); i++)
 			if (strlen(commands[i].name) == n &&
-			    !strncmp(commands[i].name, line, n))
+			    !strncmp(commands[i].name, text, n))
 				cmd = &commands[i];
 		if (!cmd) {
 			printk("unknown command '%.*s': type 'help' for the "
 			       "list\n",
-			       (int)n, line);
+			       (int)n, text);
 			continue;
 		}
 		if (!cmd->run)
 			return;
-		cmd->run(args ? args + 1 : "");
+		cmd->run(args);
 	}
 }

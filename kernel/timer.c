@@ -8,7 +8,7 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/trap.h"
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/hart.h"
 #include "kernel/printk.h"
 #include "sbi/sbi.h"

@@ -3,7 +3,7 @@
 #ifndef HARTSLAB_KERNEL_TIMER_H
 #define HARTSLAB_KERNEL_TIMER_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define TIMER_HZ 100
 
@@ -17,5 +17,7 @@ uint64_t time_us_to_ticks(uint64_t us);
 void udelay(uint64_t us);
 /* Called on every tick, on the ticking hart (the watchdog uses it). */
 void timer_set_tick_hook(void (*hook)(void));
+/* The timer interrupt (the trap code calls it through struct trap_ops). */
+void timer_handle_tick(void);
 
 #endif

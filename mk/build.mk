@@ -1,6 +1,6 @@
 # The real build (called from ../Makefile after set-up).
 #
-# Kernel: everything under arch/riscv sbi kernel mm tests/kernel, plus
+# Kernel: everything under arch/riscv sbi lib kernel mm tests/kernel, plus
 # libfdt from build/linux-src, for riscv64 (HARTSLAB_KERNEL defined).
 # Host: mm, memblock and platform discovery for x86-64, for the tests, the
 # platinfo tool and the benchmarks; plain, ASan+UBSan and TSan variants.
@@ -15,7 +15,7 @@ KARCH := -march=rv64imac -misa-spec=2.2 -mabi=lp64 -mcmodel=medany
 KCFLAGS := $(KARCH) -std=gnu11 -O2 -g -ffreestanding -fno-common -fno-pie \
 	-fno-stack-protector -fno-omit-frame-pointer -fno-jump-tables \
 	-fno-tree-loop-distribute-patterns \
-	-mno-relax -mstrict-align -DHARTSLAB_KERNEL -I. -Ikernel/libc \
+	-mno-relax -mstrict-align -DHARTSLAB_KERNEL -I. -Ilib/libc \
 	-I$(LIBFDT_DIR) -MMD -MP
 KWARN := -Wall -Wextra -Werror -Wno-unused-parameter
 ifeq ($(DEBUG),1)
@@ -24,8 +24,8 @@ endif
 KLDFLAGS := -nostdlib -static -Wl,--no-relax -Wl,-T,kernel.ld \
 	-Wl,--gc-sections -Wl,-z,noexecstack -Wl,--no-warn-rwx-segments
 
-KSRCS := $(sort $(wildcard arch/riscv/*.S arch/riscv/*.c sbi/*.c \
-	kernel/*.c kernel/*/*.c mm/*.c tests/kernel/*.c))
+KSRCS := $(sort $(wildcard arch/riscv/*.S arch/riscv/*.c sbi/*.c lib/*.c \
+	kernel/*.c mm/*.c tests/kernel/*.c))
 LIBFDT_SRCS := fdt.c fdt_ro.c fdt_rw.c fdt_wip.c fdt_strerror.c fdt_addresses.c
 KOBJS := $(patsubst %,$(B)/kobj/%.o,$(KSRCS)) \
 	$(patsubst %,$(B)/kobj/libfdt/%.o,$(LIBFDT_SRCS))
@@ -37,7 +37,7 @@ ifeq ($(DEBUG),1)
 HCFLAGS += -DMM_DEBUG=1
 endif
 HLIB_SRCS := $(sort $(wildcard mm/*.c mm/host/*.c)) kernel/platform.c \
-	kernel/memblock.c kernel/errno.c
+	kernel/memblock.c lib/errno.c lib/kstrtox.c
 HTEST_SRCS := $(sort $(wildcard tests/host/test_*.c))
 HTSAN_SRCS := $(sort $(wildcard tests/host/tsan_*.c))
 HHELP_SRCS := $(filter-out $(HTEST_SRCS) $(HTSAN_SRCS), \
@@ -87,6 +87,18 @@ $(B)/kobj/libfdt/%.c.o: $(LIBFDT_DIR)/%.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  KCC     libfdt/$*.c"
 	@$(KCC) $(KCFLAGS) -w -c $< -o $@
+
+# The version in the boot banner: `git describe`, written to a header only
+# when it changes, so that only kernel/main.c is rebuilt for a new commit.
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || \
+	echo unknown)
+$(B)/generated/version.h: FORCE
+	@mkdir -p $(dir $@)
+	@echo '#define HARTSLAB_VERSION "$(VERSION)"' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(B)/kobj/kernel/main.c.o: $(B)/generated/version.h
+.PHONY: FORCE
+FORCE:
 
 $(B)/kernel.elf: $(KOBJS) kernel.ld
 	@echo "  KLD     $@"

@@ -14,9 +14,9 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -pthread -I. \
 # libfdt is not ours: its own warnings are not our business.
 FUZZ_LIBFDT := $(patsubst %,$(LIBFDT_DIR)/%,$(LIBFDT_SRCS))
 FUZZ_FDT_SRCS := tests/fuzz/fuzz_fdt.c kernel/platform.c kernel/memblock.c \
-	kernel/errno.c
+	lib/errno.c
 FUZZ_MM_SRCS := tests/fuzz/fuzz_mm.c $(sort $(wildcard mm/*.c mm/host/*.c))
-FUZZ_HDRS := $(wildcard kernel/*.h mm/*.h mm/host/*.h)
+FUZZ_HDRS := $(wildcard kernel/*.h lib/*.h mm/*.h mm/host/*.h)
 
 .PHONY: fuzz-bins
 fuzz-bins: $(B)/fuzz/fuzz_fdt $(B)/fuzz/fuzz_mm

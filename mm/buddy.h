@@ -6,7 +6,7 @@
 #ifndef HARTSLAB_MM_BUDDY_H
 #define HARTSLAB_MM_BUDDY_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/section.h"
 
 #define PCP_BATCH 16 /* pages moved per refill / drain step */

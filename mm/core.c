@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "mm/buddy.h"
 #include "mm/kmalloc.h"
 #include "mm/section.h"

@@ -12,7 +12,7 @@
 
 #include <stdatomic.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 #include "mm/slab.h"

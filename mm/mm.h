@@ -11,7 +11,7 @@
 #ifndef HARTSLAB_MM_MM_H
 #define HARTSLAB_MM_MM_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define MM_MAX_HARTS	64
 #define MM_MAX_SECTIONS 32

@@ -42,10 +42,10 @@
 #ifndef HARTSLAB_MM_PORT_H
 #define HARTSLAB_MM_PORT_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #ifdef HARTSLAB_KERNEL
-#include "arch/riscv/mm_port.h"
+#include "kernel/mm_port.h"
 #else
 #include "mm/host/port_host.h"
 #endif

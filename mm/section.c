@@ -14,7 +14,7 @@
 
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "mm/buddy.h"
 #include "mm/core.h"
 

@@ -18,7 +18,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
 #include "mm/spinlock.h"

@@ -19,7 +19,7 @@
 
 #include <stdatomic.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/port.h"
 
 #define SLAB_SHIFT    14

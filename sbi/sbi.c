@@ -7,7 +7,7 @@
  */
 #include "sbi/sbi.h"
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 
 #define SBI_SUCCESS		  0
 #define SBI_ERR_FAILED		  -1
@@ -128,6 +128,11 @@ int sbi_hart_start(unsigned long hartid, phys_addr_t start_addr,
 {
 	return sbi_to_errno(
 		sbi_ecall(SBI_EXT_HSM, 0, hartid, start_addr, opaque, 0).error);
+}
+
+int sbi_hart_stop(void)
+{
+	return sbi_to_errno(sbi_ecall(SBI_EXT_HSM, 1, 0, 0, 0, 0).error);
 }
 
 int sbi_hart_get_status(unsigned long hartid)

@@ -6,7 +6,7 @@
 #ifndef HARTSLAB_SBI_SBI_H
 #define HARTSLAB_SBI_SBI_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 #define SBI_EXT_BASE   0x10
 #define SBI_EXT_TIME   0x54494D45
@@ -53,6 +53,7 @@ int sbi_remote_sfence_vma(unsigned long hart_mask, unsigned long base,
 			  unsigned long start, unsigned long size);
 int sbi_hart_start(unsigned long hartid, phys_addr_t start_addr,
 		   unsigned long opaque);
+int sbi_hart_stop(void);		       /* returns only on failure */
 int sbi_hart_get_status(unsigned long hartid); /* state, or -errno */
 int sbi_system_reset(unsigned int type, unsigned int reason);
 void sbi_console_putchar(int c);

@@ -5,8 +5,11 @@ QEMU runs with -nographic, so its stdin is the UART's receive line and its
 stdout the transmit line.  QEMU only feeds the UART when the guest can take
 a byte, so typing a whole line at once loses nothing.  For each command the
 script types the line, waits for the next prompt, and checks the answer;
-"poweroff" must end QEMU with status 0.  The session (from the kernel's
-first line on, backspaces applied) is written to
+"poweroff" must end QEMU with status 0.  The line editor is driven with
+the bytes a terminal sends (escape sequences for the arrows, Home, End and
+Delete; Ctrl-U, Ctrl-C), a running "stress" is interrupted with Ctrl-C.
+The session (from the kernel's first line on, as a terminal would show
+it) is written to
 build/test-logs/console-session.txt (docs/console-session.txt is a copy
 made with --session).
 """
@@ -17,6 +20,7 @@ import select
 import subprocess
 import sys
 import time
+from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu  # noqa: E402
@@ -26,37 +30,73 @@ PROMPT = "hartslab> "
 SESSION = os.path.join(ROOT, "build", "test-logs", "console-session.txt")
 LOG = os.path.join(ROOT, "build", "test-logs", "qemu", "console.log")
 
-# (what is typed, patterns the answer must contain, seconds allowed)
-SCRIPT = [
-    ("help", [r"meminfo", r"buddyinfo", r"slabinfo", r"harts", r"stress",
-              r"poweroff"], 10),
-    ("meminfo", [r"managed_bytes=\d+", r"free_bytes=\d+",
-                 r"meta_bytes=\d+", r"section"], 10),
-    ("buddyinfo", [r"order|\b0\b"], 10),
-    ("slabinfo", [r"\d"], 10),
-    ("slabinfo harts", [r"hart"], 10),
-    ("harts", [r"index", r"online", r"\byes\b"], 10),
-    ("stress 2", [r"stress: hart=\d+ ops=\d+ remote_frees=\d+ "
-                  r"failed_allocs=\d+",
-                  r"stress: total ops=\d+ remote_frees=\d+ failed_allocs=\d+"
-                  r" seconds=\d+\.\d\d ops_per_sec=\d+",
-                  r"stress: PASS"], 120),
+ESC_UP, ESC_DOWN, ESC_RIGHT, ESC_LEFT = "\x1b[A", "\x1b[B", "\x1b[C", "\x1b[D"
+ESC_HOME, ESC_END, ESC_DELETE = "\x1b[H", "\x1b[F", "\x1b[3~"
+CTRL_C, CTRL_U, BACKSPACE = "\x03", "\x15", "\x7f"
+HELP = r"poweroff\s+power"
+
+# (check name, what is typed, patterns the answer must contain, seconds
+# allowed, patterns the answer must not contain)
+Step = Tuple[str, str, List[str], int, List[str]]
+SCRIPT: List[Step] = [
+    ("cmd_help", "help", [r"meminfo", r"buddyinfo", r"slabinfo", r"harts",
+                          r"stress", r"poweroff"], 10, []),
+    ("cmd_meminfo", "meminfo", [r"managed_bytes=\d+", r"free_bytes=\d+",
+                                r"meta_bytes=\d+", r"section"], 10, []),
+    ("cmd_buddyinfo", "buddyinfo", [r"order|\b0\b"], 10, []),
+    ("cmd_slabinfo", "slabinfo", [r"\d"], 10, []),
+    ("cmd_slabinfo_harts", "slabinfo harts", [r"hart"], 10, []),
+    ("cmd_harts", "harts", [r"index", r"online", r"\byes\b"], 10, []),
+    # Surrounding spaces are ignored, and so is a trailing one.
+    ("cmd_stress", "  stress 2 ", [
+        r"stress: hart=\d+ ops=\d+ remote_frees=\d+ failed_allocs=\d+",
+        r"stress: total ops=\d+ remote_frees=\d+ failed_allocs=\d+"
+        r" seconds=\d+\.\d\d ops_per_sec=\d+",
+        r"stress: PASS"], 120, [r"usage"]),
     # Backspace: "hlep", three rubouts, "elp" is "help".
-    ("hlep\x7f\x7f\x7felp", [r"poweroff\s+power"], 10),
-    ("frobnicate", [r"unknown command 'frobnicate'.*help"], 10),
-    ("slabinfo nonsense", [r"usage: slabinfo"], 10),
+    ("edit_backspace", "hlep" + BACKSPACE * 3 + "elp", [HELP], 10, []),
+    ("edit_left", "hep" + ESC_LEFT + "l", [HELP], 10, []),
+    ("edit_right", "hp" + ESC_LEFT * 2 + ESC_RIGHT + "el", [HELP], 10, []),
+    ("edit_home", "elp" + ESC_HOME + "h", [HELP], 10, []),
+    ("edit_end", "he" + ESC_HOME + ESC_END + "lp", [HELP], 10, []),
+    ("edit_delete", "hxelp" + ESC_HOME + ESC_RIGHT + ESC_DELETE, [HELP], 10,
+     []),
+    ("edit_backspace_mid_line", "hexlp" + ESC_LEFT * 2 + BACKSPACE, [HELP],
+     10, []),
+    ("edit_ctrl_u", "garbage" + CTRL_U + "help", [HELP], 10, [r"unknown"]),
+    ("edit_ctrl_c", "garbage" + CTRL_C, [r"\^C"], 10, [r"unknown"]),
+    # History: the newest line is "help", the one before it "stress 2".
+    ("history_up", ESC_UP, [HELP], 10, [r"unknown"]),
+    ("history_up_down", ESC_UP * 2 + ESC_DOWN, [HELP], 10, [r"stress:"]),
+    ("history_down_restores_line", "harts" + ESC_UP + ESC_DOWN,
+     [r"index", r"online"], 10, [r"unknown"]),
+    ("cmd_frobnicate", "frobnicate",
+     [r"unknown command 'frobnicate'.*help"], 10, []),
+    ("cmd_slabinfo_nonsense", "slabinfo nonsense", [r"usage: slabinfo"], 10,
+     []),
+    ("line_too_long", "help" + "x" * 96,
+     [r"line longer than 79 characters, ignored"], 10, [r"unknown"]),
+    ("number_overflow", "stress 18446744073709551617",
+     [r"usage: stress \[seconds: 1\.\.3600\]"], 10, [r"stress: \d+ s on"]),
+    ("number_zero", "stress 0", [r"usage: stress"], 10, []),
 ]
+# History holds at least 16 lines: 16 unknown commands, then 16 times Up
+# brings back the first of them.
+SCRIPT += [("history_fill_%d" % i, "h%d" % i, [r"unknown command 'h%d'" % i],
+            10, []) for i in range(1, 17)]
+SCRIPT += [("history_16_deep", ESC_UP * 16, [r"unknown command 'h1'"], 10,
+            [])]
 
 
 class Console:
-    def __init__(self, cmd):
+    def __init__(self, cmd: List[str]) -> None:
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT)
         self.buf = ""
         self.pos = 0  # start of the part not yet consumed
 
-    def read_until(self, text, timeout):
+    def read_until(self, text: str, timeout: float) -> Optional[str]:
         end = time.monotonic() + timeout
         while True:
             i = self.buf.find(text, self.pos)
@@ -74,11 +114,15 @@ class Console:
                     return None
                 self.buf += data.decode("utf-8", "replace").replace("\r", "")
 
-    def type_line(self, line):
-        self.proc.stdin.write(line.encode() + b"\r")
+    def type_line(self, line: str) -> None:
+        self.type_raw(line + "\r")
+
+    def type_raw(self, text: str) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(text.encode())
         self.proc.stdin.flush()
 
-    def wait_exit(self, timeout):
+    def wait_exit(self, timeout: float) -> Optional[int]:
         try:
             out, _ = self.proc.communicate(timeout=timeout)
             self.buf += out.decode("utf-8", "replace").replace("\r", "")
@@ -88,34 +132,57 @@ class Console:
             self.proc.communicate()
             return None
 
-    def kill(self):
+    def kill(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
 
 
-def apply_backspaces(text):
+def apply_backspaces(text: str) -> str:
+    """What a terminal shows: '\b' moves the cursor left, characters
+    overwrite what is under the cursor (the line editor redraws that way)."""
     out = []
     for line in text.split("\n"):
-        chars = []
+        cells: List[str] = []
+        pos = 0
         for c in line:
             if c == "\b":
-                if chars:
-                    chars.pop()
+                pos = max(0, pos - 1)
+            elif pos < len(cells):
+                cells[pos] = c
+                pos += 1
             else:
-                chars.append(c)
-        out.append("".join(chars).rstrip())
+                cells.append(c)
+                pos += 1
+        out.append("".join(cells).rstrip())
     return "\n".join(out)
 
 
-def session_text(raw):
+def session_text(raw: str) -> str:
     i = raw.find("hartslab: booting")
     return apply_backspaces(raw[i if i >= 0 else 0:]).strip() + "\n"
 
 
-def run(smp=2, mem="256M", session_path=SESSION, log_path=LOG):
+def interrupt_stress(con: "Console") -> Tuple[bool, str]:
+    """Ctrl-C stops a long stress run, which reports and frees everything."""
+    con.type_line("stress 600")
+    if con.read_until("stress: 600 s on", 10) is None:
+        return False, "stress 600 did not start"
+    time.sleep(1.5)
+    con.type_raw(CTRL_C)
+    answer = con.read_until(PROMPT, 60)
+    if answer is None:
+        return False, "no prompt within 60 s of Ctrl-C"
+    want = [r"stress: interrupted after \d+ ms of 600 s",
+            r"stress: total ops=\d+", r"stress: PASS, free memory back"]
+    missing = [p for p in want if not re.search(p, answer)]
+    return not missing, "missing %s in %r" % (missing, answer[-400:])
+
+
+def run(smp: int = 2, mem: str = "256M", session_path: str = SESSION,
+        log_path: str = LOG) -> List[Tuple[str, bool, str]]:
     """Returns a list of (check name, ok, why)."""
-    results = []
+    results: List[Tuple[str, bool, str]] = []
     con = Console(qemu.qemu_command(smp, mem, None, ""))
     try:
         boot = con.read_until(PROMPT, 120)
@@ -126,16 +193,24 @@ def run(smp=2, mem="256M", session_path=SESSION, log_path=LOG):
         results.append(("boot_demo", "demo:" in boot and
                         "stress: PASS" in boot,
                         "the SMP demo before the prompt did not pass"))
-        for line, patterns, secs in SCRIPT:
-            con.type_line(line)
+        for name, line, patterns, secs, unwanted in SCRIPT:
+            if line.endswith(CTRL_C):
+                con.type_raw(line)  # Ctrl-C ends the line itself
+            else:
+                con.type_line(line)
             answer = con.read_until(PROMPT, secs)
-            name = "cmd_" + re.sub(r"\W+", "_", line.split("\x7f")[0])
             if answer is None:
                 results.append((name, False, "no prompt after %r" % line))
                 return results
             missing = [p for p in patterns if not re.search(p, answer)]
-            results.append((name, not missing,
-                            "missing %s in %r" % (missing, answer[-400:])))
+            found = [p for p in unwanted if re.search(p, answer)]
+            results.append((name, not missing and not found,
+                            "missing %s, unwanted %s in %r"
+                            % (missing, found, answer[-400:])))
+        ok, why = interrupt_stress(con)
+        results.append(("ctrl_c_interrupts_stress", ok, why))
+        if not ok:
+            return results
         con.type_line("poweroff")
         status = con.wait_exit(30)
         results.append(("poweroff_exit_0", status == 0,
@@ -152,8 +227,11 @@ def run(smp=2, mem="256M", session_path=SESSION, log_path=LOG):
     return results
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__)
+def main() -> None:
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        epilog="Prints one line per check and 'N passed, N failed'; `make "
+        "test` runs the same checks through scripts/harness.py.")
     ap.add_argument("--smp", type=int, default=2)
     ap.add_argument("--mem", default="256M")
     ap.add_argument("--session", default=SESSION)

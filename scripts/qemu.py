@@ -14,6 +14,9 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KERNEL = os.path.join(ROOT, "build", "kernel.bin")
+KERNEL_ELF = os.path.join(ROOT, "build", "kernel.elf")
+UBOOT = "/usr/lib/u-boot/qemu-riscv64_smode/u-boot.bin"
+MACHINES = ("virt", "sifive_u", "spike")
 
 
 def mem_bytes(size):
@@ -27,10 +30,12 @@ def mem_bytes(size):
 
 
 def qemu_command(smp=4, mem="512M", numa=None, append="", kernel=KERNEL,
-                 dtb=None, icount=False, extra=()):
+                 dtb=None, icount=False, extra=(), machine="virt"):
     """The argument list for one boot.  numa=2 splits RAM and harts evenly
-    over two nodes (QEMU 7.2 crashes with more nodes or uneven splits)."""
-    cmd = ["qemu-system-riscv64", "-machine", "virt", "-nographic",
+    over two nodes (QEMU 7.2 crashes with more nodes or uneven splits).
+    machine: virt, sifive_u (hart 0 has no MMU) or spike (HTIF); the
+    kernel may be build/kernel.bin (Image) or build/kernel.elf."""
+    cmd = ["qemu-system-riscv64", "-machine", machine, "-nographic",
            "-bios", "default", "-no-reboot", "-smp", str(smp), "-m", mem,
            "-kernel", kernel]
     if numa:
@@ -100,10 +105,16 @@ def main():
     ap.add_argument("--append", default="")
     ap.add_argument("--dtb")
     ap.add_argument("--icount", action="store_true")
+    ap.add_argument("--machine", default="virt", choices=MACHINES)
+    ap.add_argument("--kernel", default=None,
+                    help="default build/kernel.bin on virt, build/kernel.elf "
+                    "elsewhere")
     args = ap.parse_args()
+    kernel = args.kernel or (KERNEL if args.machine == "virt" else KERNEL_ELF)
     try:
         cmd = qemu_command(args.smp, args.mem, args.numa or None,
-                           args.append, dtb=args.dtb, icount=args.icount)
+                           args.append, kernel=kernel, dtb=args.dtb,
+                           icount=args.icount, machine=args.machine)
     except ValueError as e:
         sys.exit("qemu.py: %s" % e)
     print("qemu: " + " ".join(cmd), file=sys.stderr)

@@ -7,6 +7,7 @@
 #
 # Idempotent and quiet when there is nothing to do (a second run takes well
 # under a second).  When it does install, it says what.
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,7 @@ src_stamp="$src_dir/.complete-v2"
 
 packages=(make gcc libc6-dev cpp python3 qemu-system-misc opensbi
 	  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
-	  device-tree-compiler libfdt-dev xz-utils
+	  device-tree-compiler libfdt-dev xz-utils u-boot-qemu
 	  clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(valgrind libjemalloc-dev libmimalloc-dev

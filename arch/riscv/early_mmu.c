@@ -14,6 +14,7 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
+#include "arch/riscv/sections.h"
 
 #define SZ_2M (2UL << 20)
 #define SZ_1G (1UL << 30)
@@ -21,8 +22,6 @@
 static pte_t early_root[PTRS_PER_TABLE] __attribute__((aligned(PAGE_SIZE)));
 static pte_t early_kernel_pmd[PTRS_PER_TABLE]
 	__attribute__((aligned(PAGE_SIZE)));
-
-extern char _kernel_start[], _kernel_end[];
 
 /* Set once here; read-only afterwards. */
 phys_addr_t kernel_load_pa;

@@ -3,12 +3,37 @@
  * Kernel entry points, running with the MMU off at the physical load
  * address, and the trap vector.
  *
- * _start: the hart that won OpenSBI's lottery, a0 = hart id, a1 = FDT
- * physical address.  Everything here is PC-relative (lla), so it works
- * wherever the image was loaded.  Turning on the MMU uses the trick of
- * pointing stvec at the virtual address of the next label: the fetch after
- * the satp write faults and the trap lands there, so no identity mapping of
- * the image is ever needed.
+ * _start: the first bytes of the image are a RISC-V Linux Image header
+ * (Documentation/riscv/boot-image-header.rst), so U-Boot's booti and other
+ * loaders that honour text_offset accept and place it; code0 jumps over the
+ * header.  Entered with a0 = hart id, a1 = FDT physical address (any
+ * alignment).  Everything here is PC-relative (lla), so it works wherever
+ * the image was loaded.  Turning on the MMU uses the trick of pointing
+ * stvec at the virtual address of the next label: the fetch after the satp
+ * write faults and the trap lands there, so no identity mapping of the
+ * image is ever needed.
+ *
+ * The hart lottery.  Firmware normally sends one hart here.  But OpenSBI
+ * 1.1 (QEMU 7.2, Debian) marks a hart START_PENDING before it writes the
+ * hart's start address, so a stopped hart that wakes in between comes here
+ * with the FDT in a1 instead of going to secondary_entry; spin-wait
+ * firmware sends every hart here at once.  So the first instruction that
+ * matters is an atomic swap on boot_lottery, which lives in .data (the BSS
+ * clear must not reset it).  The winner boots.  A later hart never touches
+ * BSS or the boot stack: if the kernel has published a join slot for its
+ * hart id (start_hart() does that before asking HSM to start it), it
+ * counts itself in the slot and continues as secondary_entry would with
+ * that slot's struct hart_boot_info; otherwise it records its id in
+ * boot_parked_ids (reported by the boot hart) and parks: HSM hart_stop,
+ * so that the kernel can start it properly later, or a wfi loop with
+ * interrupts off where there is no HSM.
+ *
+ * Ordering of a join slot (struct boot_join in kernel/smp.c): the boot hart
+ * stores hartid, then info_pa with release (fence rw,w); a joining hart
+ * loads info_pa, and only when it is non-zero fences (r,rw) and loads
+ * hartid, so it never pairs an id with another hart's info.  The
+ * release/acquire pair also covers the struct hart_boot_info behind
+ * info_pa, which was written before the release.
  *
  * secondary_entry: harts started by SBI HSM hart_start, a0 = hart id,
  * a1 = physical address of their struct hart_boot_info (kernel/smp.h).
@@ -18,15 +43,40 @@
 #include "arch/riscv/trap_frame.h"
 #include "kernel/hart.h"
 
+#define BOOT_JOIN_SLOTS 64	/* PLATFORM_MAX_HARTS, checked in smp.c */
+#define BOOT_JOIN_SIZE	16	/* sizeof(struct boot_join) */
+#define SBI_EXT_HSM	0x48534D
+
 	.section .text.entry, "ax"
 	.globl _start
 _start:
-	rdinstret s4		/* boot cost is measured from here */
-	rdtime	s5
+	/* The 64-byte Image header.  code0 must stay one 4-byte jump. */
+	.option push
+	.option norvc
+	j	.Lafter_header		/* code0 */
+	.word	0			/* code1 */
+	.dword	0x200000		/* text_offset from a 2 MiB boundary */
+	.dword	_image_size		/* kernel.ld: image, BSS, early tables */
+	.dword	0			/* flags: little-endian */
+	.word	2			/* version 0.2 */
+	.word	0			/* res1 */
+	.dword	0			/* res2 */
+	.ascii	"RISCV\0\0\0"		/* magic (deprecated) */
+	.ascii	"RSC\x05"		/* magic2 */
+	.word	0			/* res3 (PE header offset: none) */
+	.option pop
+
+.Lafter_header:
 	csrw	sie, zero
 	csrci	sstatus, 2
+	lla	t0, boot_lottery
+	li	t1, 1
+	amoswap.w.aqrl t1, t1, (t0)
+	bnez	t1, .Lentered_again
+	rdinstret s4		/* boot cost is measured from here */
+	rdtime	s5
 	lla	sp, boot_stack_top
-	/* Clear BSS once: only this hart runs until the others are started. */
+	/* Clear BSS once: no other hart ever runs this far. */
 	lla	t0, _bss_start
 	lla	t1, _bss_end
 1:	bgeu	t0, t1, 2f
@@ -71,11 +121,65 @@ _start:
 	addi	s4, s4, 1
 	j	5b
 
+	/* Lost the lottery: a0 = hart id; a1 is not trusted. */
+.Lentered_again:
+	lla	t0, boot_join_slots
+	li	t1, BOOT_JOIN_SLOTS
+6:	ld	t2, 0(t0)		/* info_pa */
+	beqz	t2, 7f
+	fence	r, rw
+	lwu	t3, 8(t0)		/* hartid */
+	bne	t3, a0, 7f
+	addi	t4, t0, 12		/* reentries */
+	li	t5, 1
+	amoadd.w.aqrl zero, t5, (t4)
+	mv	a1, t2
+	j	secondary_entry
+7:	addi	t0, t0, BOOT_JOIN_SIZE
+	addi	t1, t1, -1
+	bnez	t1, 6b
+	/* Not asked for: record the id (first 64), then park. */
+	lla	t0, boot_parked_count
+	li	t1, 1
+	amoadd.w.aqrl t1, t1, (t0)
+	li	t2, BOOT_JOIN_SLOTS
+	bgeu	t1, t2, 8f
+	lla	t0, boot_parked_ids
+	slli	t1, t1, 2
+	add	t0, t0, t1
+	sw	a0, 0(t0)
+	fence	w, w
+8:	li	a7, SBI_EXT_HSM
+	li	a6, 1			/* hart_stop: returns only on error */
+	ecall
+9:	wfi
+	j	9b
+
 	.section .rodata
 bad_load_msg:
 	.string "hartslab: load address not 2 MiB aligned, stopping\n"
-	.previous
 
+	/*
+	 * In .data, not .bss: they must hold their values across the boot
+	 * hart's BSS clear, since a losing hart may write them at any time.
+	 */
+	.section .data.boot_entry, "aw"
+	.balign	8
+	.globl boot_lottery
+boot_lottery:
+	.word	0
+	.globl boot_parked_count
+boot_parked_count:
+	.word	0
+	.globl boot_parked_ids
+boot_parked_ids:
+	.skip	4 * BOOT_JOIN_SLOTS
+	.balign	8
+	.globl boot_join_slots
+boot_join_slots:
+	.skip	BOOT_JOIN_SIZE * BOOT_JOIN_SLOTS
+
+	.section .text.entry, "ax"
 	.globl secondary_entry
 secondary_entry:
 	csrw	sie, zero

@@ -23,7 +23,7 @@
 #define KSTACK_SIZE (16 * 1024)
 
 #ifndef __ASSEMBLY__
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Physical address the kernel image was loaded at (set by early boot). */
 extern phys_addr_t kernel_load_pa;

@@ -3,33 +3,31 @@
  * The kernel page table (Sv39).
  *
  * One table for every hart (kernel mappings are global).  paging_init()
- * builds it on the boot hart from memblock: the image with W^X, a linear
- * map of RAM with the largest pages that fit, nothing for no-map ranges;
- * MMIO is added by ioremap() in its own window.  Table pages come from a
- * page source: memblock during boot, the buddy allocator afterwards
- * (mmu_set_page_source).  Changes after SMP bring-up only add mappings for
- * new stacks or MMIO, made by one hart at a time under map_lock; a hart
- * that uses a new mapping was told of it after it was made (program order
- * plus the release/acquire of the handshake that hands the address over).
+ * builds it on the boot hart from the RAM ranges it is given: the image
+ * with W^X, a linear map of RAM with the largest pages that fit, nothing
+ * for no-map ranges (the caller leaves them out); MMIO is added by
+ * ioremap() in its own window.  Table pages come from the page source the
+ * boot code sets (mmu_set_page_source): memblock during boot, the buddy
+ * allocator afterwards.  Nothing here calls up into the kernel.  Changes after
+ * SMP bring-up only add mappings for new stacks or MMIO, made by one hart at a
+ * time under map_lock; a hart that uses a new mapping was told of it after it
+ * was made (program order plus the release/acquire of the handshake that hands
+ * the address over).
  */
 #include "arch/riscv/pgtable.h"
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
-#include "kernel/errno.h"
-#include "kernel/memblock.h"
+#include "arch/riscv/sections.h"
+#include "lib/errno.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
 #include "sbi/sbi.h"
 
 #include <string.h>
 
-extern char _kernel_start[], _text_end[], _rodata_end[], _kernel_end[];
-extern char boot_stack_guard[];
-
 static pte_t *kernel_root;
 static phys_addr_t kernel_root_pa;
-static struct memblock *boot_memblock;
 static phys_addr_t (*page_source)(void);
 static unsigned long ioremap_next = IOREMAP_BASE;
 static struct spinlock map_lock;
@@ -37,16 +35,13 @@ static struct spinlock map_lock;
 void mmu_set_page_source(phys_addr_t (*source)(void))
 {
 	page_source = source;
-	boot_memblock = NULL;
 }
 
 static phys_addr_t alloc_table(void)
 {
 	phys_addr_t pa = 0;
 
-	if (boot_memblock)
-		pa = memblock_alloc(boot_memblock, PAGE_SIZE, PAGE_SIZE);
-	else if (page_source)
+	if (page_source)
 		pa = page_source();
 	if (pa)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
@@ -202,12 +197,11 @@ static int map_image(unsigned long start, unsigned long end, unsigned long prot)
 }
 
 /* Text RX, rodata R, data and bss RW except the boot stack's guard page. */
-static int map_kernel_image(void)
+static int map_kernel_image(unsigned long guard)
 {
 	unsigned long text = (unsigned long)_kernel_start;
 	unsigned long rodata = (unsigned long)_text_end;
 	unsigned long data = (unsigned long)_rodata_end;
-	unsigned long guard = (unsigned long)boot_stack_guard;
 	unsigned long end = align_up((unsigned long)_kernel_end, PAGE_SIZE);
 	int ret;
 
@@ -221,13 +215,13 @@ static int map_kernel_image(void)
 	return ret;
 }
 
-static int map_linear(const struct memblock *mb)
+static int map_linear(const struct phys_range *ram, unsigned int nr_ram)
 {
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < mb->memory.cnt; i++) {
-		const struct memblock_region *r = &mb->memory.regions[i];
+	for (i = 0; i < nr_ram; i++) {
+		const struct phys_range *r = &ram[i];
 		phys_addr_t base = align_up(r->base, PAGE_SIZE);
 		phys_addr_t end = align_down(r->base + r->size, PAGE_SIZE);
 
@@ -241,20 +235,20 @@ static int map_linear(const struct memblock *mb)
 	return 0;
 }
 
-int paging_init(struct memblock *mb)
+int paging_init(const struct phys_range *ram, unsigned int nr_ram,
+		unsigned long stack_guard)
 {
 	phys_addr_t root;
 	int ret;
 
-	boot_memblock = mb;
 	root = alloc_table();
 	if (!root)
 		return -ENOMEM;
 	kernel_root_pa = root;
 	kernel_root = phys_to_virt(root);
-	ret = map_kernel_image();
+	ret = map_kernel_image(stack_guard);
 	if (!ret)
-		ret = map_linear(mb);
+		ret = map_linear(ram, nr_ram);
 	if (ret)
 		return ret;
 	csr_write(satp, kernel_satp());

@@ -3,7 +3,7 @@
 #ifndef HARTSLAB_ARCH_RISCV_PGTABLE_H
 #define HARTSLAB_ARCH_RISCV_PGTABLE_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 typedef uint64_t pte_t; /* a hardware format, as in Linux */
 
@@ -55,10 +55,19 @@ static inline void local_flush_tlb_page(unsigned long va)
 	__asm__ volatile("sfence.vma %0" : : "r"(va) : "memory");
 }
 
-struct memblock;
+/* A range of physical memory. */
+struct phys_range {
+	phys_addr_t base;
+	uint64_t size;
+};
 
-/* Build the final kernel page table from memblock and switch to it. */
-int paging_init(struct memblock *mb);
+/*
+ * Build the final kernel page table and switch to it: the image (W^X,
+ * without the page at @stack_guard) and a linear map of @ram.  Table pages
+ * come from the page source, which must be set first.
+ */
+int paging_init(const struct phys_range *ram, unsigned int nr_ram,
+		unsigned long stack_guard);
 /* Map [va, va+size) to [pa, ...) with the largest pages that fit. */
 int map_range(unsigned long va, phys_addr_t pa, uint64_t size,
 	      unsigned long prot);
@@ -67,7 +76,7 @@ int unmap_page(unsigned long va);
 void *ioremap(phys_addr_t pa, uint64_t size);
 /* Walk the kernel table: the leaf PTE for @va, or 0. */
 pte_t lookup_pte(unsigned long va, int *level);
-/* Where page-table pages come from once memblock is retired. */
+/* Where page-table pages come from (0: none left); may be changed later. */
 void mmu_set_page_source(phys_addr_t (*source)(void));
 /* satp value of the kernel page table (for secondary harts). */
 unsigned long kernel_satp(void);

@@ -8,18 +8,24 @@
 #include "arch/riscv/trap.h"
 
 #include "arch/riscv/csr.h"
+#include "arch/riscv/sections.h"
 #include "kernel/hart.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/smp.h"
 
-extern char trap_vector[];
+/* Set once before interrupts are enabled on any hart, then read-only. */
+static const struct trap_ops *ops;
 
 static const char *const reg_names[32] = {
 	"zero", "ra", "sp", "gp", "tp",	 "t0",	"t1", "t2", "s0", "s1", "a0",
 	"a1",	"a2", "a3", "a4", "a5",	 "a6",	"a7", "s2", "s3", "s4", "s5",
 	"s6",	"s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
+
+void trap_set_ops(const struct trap_ops *o)
+{
+	ops = o;
+}
 
 void trap_init(void)
 {
@@ -122,10 +128,14 @@ static void handle_interrupt(unsigned long cause)
 	switch (cause) {
 	case IRQ_S_SOFT:
 		csr_clear(sip, SIP_SSIP);
-		smp_handle_ipi();
+		if (ops && ops->ipi)
+			ops->ipi();
 		break;
 	case IRQ_S_TIMER:
-		timer_handle_tick();
+		if (ops && ops->timer)
+			ops->timer();
+		else
+			csr_clear(sie, SIE_STIE); /* nobody re-arms it */
 		break;
 	default:
 		panic("unexpected interrupt %lu", cause);
@@ -145,6 +155,7 @@ void trap_handle(struct trap_frame *f)
 	trap_report(f, "panic: ");
 	printk("panic: hart %u: fatal %s at 0x%lx\n", this_hart()->hartid,
 	       trap_cause_name(f->scause), f->sepc);
-	smp_stop_others();
+	if (ops && ops->stop_others)
+		ops->stop_others();
 	machine_exit(1);
 }

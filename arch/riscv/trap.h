@@ -25,8 +25,22 @@ const char *trap_cause_name(unsigned long scause);
 /* Print the full fault report (cause by name, sepc, stval, registers). */
 void trap_report(const struct trap_frame *f, const char *prefix);
 
-/* Interrupt handlers, called from trap_handle(). */
-void smp_handle_ipi(void);
-void timer_handle_tick(void);
+/*
+ * What the trap code needs from the layers above it, registered once by
+ * the boot code before interrupts are enabled (trap_set_ops), so that arch
+ * does not call up into the kernel.  A NULL handler makes that interrupt
+ * (or, for stop_others, the fatal path's step) a no-op.
+ */
+struct trap_ops {
+	void (*ipi)(void);	   /* supervisor software interrupt */
+	void (*timer)(void);	   /* supervisor timer interrupt */
+	void (*stop_others)(void); /* fatal exception: halt the other harts */
+};
+
+/* @ops must stay valid; set before any hart enables interrupts. */
+void trap_set_ops(const struct trap_ops *ops);
+
+/* Called by trap_vector (arch/riscv/entry.S) with the saved registers. */
+void trap_handle(struct trap_frame *f);
 
 #endif

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 extern __thread unsigned int port_host_hart_index;
 

@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/memblock.h"
 #include "kernel/platform.h"
 
@@ -67,7 +67,8 @@ static void check_harts(const struct platform *p)
 {
 	unsigned int i, j, usable = 0;
 
-	if (p->nr_harts > PLATFORM_MAX_HARTS || !p->nr_usable)
+	if (p->nr_harts > PLATFORM_MAX_CPUS || !p->nr_usable ||
+	    p->nr_usable > PLATFORM_MAX_HARTS)
 		broken("nr_harts %u nr_usable %u", p->nr_harts, p->nr_usable);
 	if (!p->nr_nodes || p->nr_nodes > PLATFORM_MAX_NODES)
 		broken("nr_nodes %u", p->nr_nodes);
@@ -90,8 +91,9 @@ static void check_harts(const struct platform *p)
 	}
 	if (usable != p->nr_usable)
 		broken("nr_usable %u, counted %u", p->nr_usable, usable);
-	if (!p->timebase_freq)
-		broken("timebase 0 accepted");
+	if (p->timebase_freq < PLATFORM_MIN_TIMEBASE)
+		broken("timebase %llu accepted",
+		       (unsigned long long)p->timebase_freq);
 }
 
 static void check_ranges(const struct platform *p, uint64_t max_phys)

@@ -18,17 +18,35 @@ enum { CASE_PASS = 0, CASE_FAIL = 1, CASE_SKIP = 2 };
 static int case_failed;
 static const char *case_skip_reason;
 
+/* The host's context of a case: the case itself is in the globals above. */
+struct ktest {
+	const struct ktap_case *c;
+};
+
+static void vfail(const char *file, int line, const char *fmt, va_list ap)
+{
+	printf("    # %s:%d: ", file, line);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	case_failed = 1;
+}
+
+static void vdiag(const char *fmt, va_list ap)
+{
+	printf("    # ");
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+}
+
 void ktap_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("    # %s:%d: ", file, line);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfail(file, line, fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	case_failed = 1;
 }
 
 void ktap_skip(const char *reason)
@@ -36,23 +54,49 @@ void ktap_skip(const char *reason)
 	case_skip_reason = reason;
 }
 
+void ktest_fail(struct ktest *t, const char *file, int line, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(file, line, fmt, ap);
+	va_end(ap);
+}
+
+void ktest_skip(struct ktest *t, const char *reason)
+{
+	case_skip_reason = reason;
+}
+
+void ktest_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vdiag(fmt, ap);
+	va_end(ap);
+}
+
 void ktap_diag(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("    # ");
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vdiag(fmt, ap);
 	va_end(ap);
-	printf("\n");
-	fflush(stdout);
 }
 
 static int run_case_inline(const struct ktap_case *c)
 {
+	struct ktest t = { c };
+
 	case_failed = 0;
 	case_skip_reason = NULL;
-	c->run();
+	if (c->run)
+		c->run();
+	else
+		c->run_t(&t);
 	fflush(stdout);
 	if (case_failed)
 		return CASE_FAIL;

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kernel/errno.h"
-#include "kernel/types.h"
+#include "lib/errno.h"
+#include "lib/types.h"
 #include "mm/core.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"

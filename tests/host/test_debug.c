@@ -7,7 +7,7 @@
  */
 #include <string.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/port.h"

@@ -5,6 +5,7 @@
 #
 #   tests/host/test_format.sh          (from the repository root)
 #   CLANG_FORMAT=clang-format-15 ...   another clang-format binary
+case "${1:-}" in -h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;; esac
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/core.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/errno.h"
+#include "lib/errno.h"
 #include "kernel/memblock.h"
 #include "tests/host/ktap_host.h"
 

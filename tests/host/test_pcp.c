@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/core.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"

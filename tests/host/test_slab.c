@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kernel/types.h"
+#include "lib/types.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/port.h"

@@ -8,14 +8,12 @@
 #include "arch/riscv/csr.h"
 #include "arch/riscv/memlayout.h"
 #include "arch/riscv/pgtable.h"
+#include "arch/riscv/sections.h"
 #include "arch/riscv/trap.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
 #include "mm/kmalloc.h"
-
-extern char _kernel_start[], _text_end[], _rodata_end[];
-extern char boot_stack_guard[];
 
 static const int rodata_word = 42;
 

@@ -11,7 +11,7 @@
 #include "kernel/cmdline.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
-#include "tests/kernel/stress.h"
+#include "kernel/stress.h"
 
 #define DEFAULT_SECONDS 2
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The kernel's own <string.h> (the riscv64 elf toolchain has no libc).
- * Implemented in kernel/lib/string.c.  Also what libfdt needs.
+ * Implemented in lib/string.c.  Also what libfdt needs.
  */
 #ifndef HARTSLAB_KERNEL_LIBC_STRING_H
 #define HARTSLAB_KERNEL_LIBC_STRING_H

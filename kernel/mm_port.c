@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The kernel's out-of-line half of mm/port.h. */
-#include "arch/riscv/mm_port.h"
+#include "kernel/mm_port.h"
 
 #include <stdarg.h>
 

@@ -17,7 +17,7 @@
  * written by the allocating hart and checked by whichever hart frees it:
  * a mismatch names the hart, object, size, offset, expected and found byte.
  */
-#include "tests/kernel/stress.h"
+#include "kernel/stress.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -90,6 +90,11 @@ struct stress_run {
 	unsigned int inject_index; /* the hart that injects */
 	enum stress_inject inject;
 	uint64_t deadline, burst_interval;
+	/* Polled by the launching hart only; stop tells every hart. */
+	bool (*interrupted)(void);
+	unsigned int launcher;
+	uint64_t next_poll;
+	_Atomic int stop;
 	_Atomic int go;
 	_Atomic unsigned int producers_done;
 	_Atomic int bursting;
@@ -639,9 +644,22 @@ static void stress_worker(void *arg)
 	if (!sh->active)
 		return;
 	set_doing("stress: workload");
-	while (time_now() < run.deadline) {
+	/*
+	 * stop is a flag and nothing else (relaxed): what the harts hand each
+	 * other is ordered by the producers_done handshake of final_sweep(),
+	 * which follows the same way as at the deadline.
+	 */
+	while (time_now() < run.deadline &&
+	       !atomic_load_explicit(&run.stop, memory_order_relaxed)) {
 		one_round(sh);
 		progress();
+		if (sh->index == run.launcher && run.interrupted &&
+		    time_now() >= run.next_poll) {
+			run.next_poll = time_now() + time_us_to_ticks(10000);
+			if (run.interrupted())
+				atomic_store_explicit(&run.stop, 1,
+						      memory_order_relaxed);
+		}
 	}
 	set_doing("stress: final sweep");
 	final_sweep(sh);
@@ -727,6 +745,9 @@ static void launch(unsigned int seconds, bool bursts, bool *started)
 	if (!bursts)
 		run.burst_interval = UINT64_MAX / (4 * PLATFORM_MAX_HARTS);
 	atomic_store(&run.go, 0);
+	atomic_store(&run.stop, 0);
+	run.launcher = self;
+	run.next_poll = 0;
 	atomic_store(&run.producers_done, 0);
 	atomic_store(&run.bursting, 0);
 	for (i = 0; i < run.nr; i++)
@@ -840,6 +861,7 @@ bool stress_run(const struct stress_opts *o, struct stress_result *r)
 		return false;
 	}
 	run.inject = o->inject;
+	run.interrupted = o->interrupted;
 	bad_use_counting(true);
 	bad_before = mm_bad_use_count();
 	r->free_before = free_bytes(true);
@@ -847,6 +869,11 @@ bool stress_run(const struct stress_opts *o, struct stress_result *r)
 	launch(o->seconds, !o->no_bursts, started);
 	r->elapsed_us = time_us() - t0;
 	r->ran = true;
+	r->interrupted = atomic_load(&run.stop);
+	if (r->interrupted)
+		o->say("stress: interrupted after %llu ms of %u s; every hart "
+		       "stopped and gave back what it held",
+		       (unsigned long long)(r->elapsed_us / 1000), o->seconds);
 	r->nr_harts = run.nr_active;
 	r->drained = o->inject != STRESS_INJECT_NODRAIN;
 	r->free_after = free_bytes(r->drained);

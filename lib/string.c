@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The string functions the kernel and libfdt need (kernel/libc/string.h).
+ * The string functions the kernel and libfdt need (lib/libc/string.h).
  * memcpy and memset move 8 bytes at a time when both sides are aligned:
  * they run on every page the allocator zeroes.
  */

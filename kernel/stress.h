@@ -4,13 +4,14 @@
  * sizes, fills them with a pattern derived from address and owner, passes
  * most of them to other harts through single-producer/single-consumer
  * rings, and checks each pattern before freeing.  Bursts drive memory to
- * exhaustion and back.  Used by the KTAP suite "stress" and by the
- * console's "stress" command.
+ * exhaustion and back.  Product code: the console's "stress" command and
+ * the boot demo run it, and so does the KTAP suite "stress"
+ * (tests/kernel/test_stress.c).
  */
 #ifndef HARTSLAB_TESTS_KERNEL_STRESS_H
 #define HARTSLAB_TESTS_KERNEL_STRESS_H
 
-#include "kernel/types.h"
+#include "lib/types.h"
 
 /* Deliberate faults that each check must catch (inject=<name>). */
 enum stress_inject {
@@ -28,6 +29,13 @@ struct stress_opts {
 	bool no_bursts; /* skip the exhaustion bursts (the boot demo) */
 	/* Prints one report line (no newline in @fmt). */
 	void (*say)(const char *fmt, ...) __printf(1, 2);
+	/*
+	 * Optional: polled by the calling hart about every 10 ms while the
+	 * workload runs; true stops the run early (the console's Ctrl-C).
+	 * The run then ends as at its deadline: every hart sweeps its rings,
+	 * frees what it holds, and the result is checked and reported.
+	 */
+	bool (*interrupted)(void);
 };
 
 #define STRESS_MAX_ERRORS 4
@@ -35,6 +43,7 @@ struct stress_opts {
 
 struct stress_result {
 	bool ran;
+	bool interrupted;      /* stopped early by o->interrupted() */
 	unsigned int nr_harts; /* harts that took part */
 	uint64_t ops;	       /* allocations + frees */
 	uint64_t remote_frees; /* freed by a hart other than the allocator */
