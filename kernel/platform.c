@@ -825,7 +825,12 @@ static int clip_reserved_to_ram(struct platform *p)
 		bool kept = false;
 
 		if (in_ram(p, r->base, r->size)) {
-			p->resv[p->nr_resv++] = *r; /* still sorted */
+			/* Sorted insert: clipped parts before it may lie
+			 * above it (found by fuzz_fdt). */
+			err = add_resv_from(p, r->base, r->size, r->nomap,
+					    r->from_node, r->name);
+			if (err)
+				return err;
 			continue;
 		}
 		for (j = 0; j < p->nr_mem; j++) {
