@@ -4,7 +4,8 @@
 # finding aborts).  build/fuzz/fuzz_fdt runs platform discovery over the
 # sources platinfo uses, against the libfdt the kernel builds
 # (build/linux-src), compiled with the same sanitizers.  build/fuzz/fuzz_mm
-# runs operation sequences over mm/ built for the host.  The corpora and the
+# runs operation sequences over mm/ built for the host, fuzz_mm_debug the
+# same over the MM_DEBUG build.  The corpora and the
 # replay and time-boxed runs are in tests/fuzz/ (see docs/fuzzing.md).
 
 FUZZ_CC := clang
@@ -19,7 +20,7 @@ FUZZ_MM_SRCS := tests/fuzz/fuzz_mm.c $(sort $(wildcard mm/*.c mm/host/*.c))
 FUZZ_HDRS := $(wildcard kernel/*.h lib/*.h mm/*.h mm/host/*.h)
 
 .PHONY: fuzz-bins
-fuzz-bins: $(B)/fuzz/fuzz_fdt $(B)/fuzz/fuzz_mm
+fuzz-bins: $(B)/fuzz/fuzz_fdt $(B)/fuzz/fuzz_mm $(B)/fuzz/fuzz_mm_debug
 
 # libfdt with the sanitizers but without our warning set.
 $(B)/fuzz/libfdt.a: $(FUZZ_LIBFDT) mk/fuzz.mk
@@ -41,6 +42,14 @@ $(B)/fuzz/fuzz_mm: $(FUZZ_MM_SRCS) $(FUZZ_HDRS) mk/fuzz.mk
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MM_SRCS) -o $@
+
+# The MM_DEBUG build: freed objects poisoned and checked when reused, so
+# mm writing into an object it freed is a finding too (the harness never
+# touches freed memory).
+$(B)/fuzz/fuzz_mm_debug: $(FUZZ_MM_SRCS) $(FUZZ_HDRS) mk/fuzz.mk
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -DMM_DEBUG=1 $(FUZZ_MM_SRCS) -o $@
 
 # fuzz-cov: the same programs with clang's source coverage instead of the
 # sanitizers, for `scripts/robust.py coverage` (needs llvm-profdata and

@@ -4,12 +4,13 @@
 What `make test` runs (run_all, called from scripts/test_all.py):
   1. tests/fuzz/test_crashers.sh: every committed FDT crasher makes
      build/host/platinfo exit 1 with one line;
-  2. replay: each fuzz target (build/fuzz/fuzz_fdt, build/fuzz/fuzz_mm)
-     runs every input of its committed corpus (tests/fuzz/corpus/<t>/) once,
-     fuzz_fdt also the trees scripts/make_dtbs.sh built; inputs in
-     tests/fuzz/known-failing/<t>/ only with HARTSLAB_FUZZ_KNOWN_FAILING=1;
-  3. a time-boxed fuzz run per target (HARTSLAB_FUZZ_SECONDS, default 60;
-     0 skips), on a working copy of the corpus under build/fuzz/work/;
+  2. replay: each fuzz target (build/fuzz/fuzz_fdt, build/fuzz/fuzz_mm and
+     its MM_DEBUG build fuzz_mm_debug) runs every input of its committed
+     corpus (tests/fuzz/corpus/<t>/) once, fuzz_fdt also the trees
+     scripts/make_dtbs.sh built; inputs in tests/fuzz/known-failing/<t>/
+     only with HARTSLAB_FUZZ_KNOWN_FAILING=1;
+  3. a time-boxed fuzz run of fdt and mm (HARTSLAB_FUZZ_SECONDS, default
+     60; 0 skips), on a working copy of the corpus under build/fuzz/work/;
      anything it finds is kept under build/fuzz/artifacts/<t>/;
   4. QEMU boots that must pass on a slow host: test=stress on 4 harts under
      single-threaded TCG; the same with two busy host processes beside QEMU;
@@ -40,7 +41,12 @@ FUZZ_DIR = os.path.join(ROOT, "build", "fuzz")
 CORPUS = os.path.join(ROOT, "tests", "fuzz", "corpus")
 KNOWN_FAILING = os.path.join(ROOT, "tests", "fuzz", "known-failing")
 LOGS = os.path.join(ROOT, "build", "test-logs", "robust")
-TARGETS = ("fdt", "mm")
+TARGETS = ("fdt", "mm", "mm_debug")
+# Fuzzed for HARTSLAB_FUZZ_SECONDS in make test; mm_debug is replayed there
+# and fuzzed by make fuzz.
+TIMED_TARGETS = ("fdt", "mm")
+# Whose committed corpus a target reads: mm_debug shares mm's encoding.
+CORPUS_OF = {"fdt": "fdt", "mm": "mm", "mm_debug": "mm"}
 DEFAULT_SECONDS = 60
 MAX_LEN = 64 << 10  # bytes of one input (boards' trees are below 12 KiB)
 
@@ -82,9 +88,10 @@ def binary(target):
 
 
 def corpus_files(target):
-    files = sorted(glob.glob(os.path.join(CORPUS, target, "*")))
+    src = CORPUS_OF[target]
+    files = sorted(glob.glob(os.path.join(CORPUS, src, "*")))
     if os.environ.get("HARTSLAB_FUZZ_KNOWN_FAILING") == "1":
-        files += sorted(glob.glob(os.path.join(KNOWN_FAILING, target, "*")))
+        files += sorted(glob.glob(os.path.join(KNOWN_FAILING, src, "*")))
     return files
 
 
@@ -332,7 +339,7 @@ def fuzz_checks(echo, seconds):
     for t in TARGETS:
         total.add(replay_case(t, echo))
     if seconds > 0:
-        for t in TARGETS:
+        for t in TIMED_TARGETS:
             total.add(fuzz_case(t, seconds, echo))
     return total
 
