@@ -69,6 +69,46 @@ static inline void port_irq_restore(unsigned long flags)
 	__asm__ volatile("csrs sstatus, %0" : : "r"(flags) : "memory");
 }
 
+static inline bool port_irqs_disabled(void)
+{
+	return !(csr_read(sstatus) & SSTATUS_SIE);
+}
+
+/* The linear map covers physical 0 .. LINEAR_MAP_SIZE. */
+static inline phys_addr_t port_phys_limit(void)
+{
+	return LINEAR_MAP_SIZE;
+}
+
+/* Boot entropy when the device tree has no rng-seed: time and instret. */
+static inline uint64_t port_entropy(void)
+{
+	return (rdtime() * 0x9e3779b97f4a7c15ULL) ^ rdinstret();
+}
+
+/*
+ * Restartable sequences (PORT_RSEQ): mm's kmalloc/kfree fast paths do not
+ * mask interrupts.  Each is a short instruction sequence [start, end) that
+ * ends with the one store that commits it; PORT_RSEQ_ENTRY() records the
+ * pair in the mm_rseq section.  When an interrupt arrives with sepc inside
+ * such a range, the trap code calls port_rseq_restart() before handling
+ * it, which moves sepc back to the range's start: the handler may then
+ * use mm freely (the drain IPI, GFP_ATOMIC allocations), and the sequence
+ * runs again from the start with its input registers, which the trap
+ * frame preserves, and rereads whatever the handler changed.  An
+ * interrupt after the commit store returns past the range as usual.
+ * Rules for a sequence: no store but the last has an effect visible to
+ * anyone else (kfree's write of the link into the object being freed is
+ * its own), inputs are never written, no call, no fault possible.
+ */
+#define PORT_RSEQ 1
+#define PORT_RSEQ_ENTRY(start, end)                                          \
+	".pushsection mm_rseq, \"a\"\n\t.balign 8\n\t.dword " start ", " end \
+	"\n\t.popsection\n"
+
+/* Trap code, interrupts only: rewind *@pc if it lies in a sequence. */
+void port_rseq_restart(unsigned long *pc);
+
 static inline void *port_phys_to_virt(phys_addr_t pa)
 {
 	return phys_to_virt(pa);
@@ -84,6 +124,10 @@ static inline void port_cpu_relax(void)
 	cpu_relax();
 }
 
+/* Microseconds since reset (slab_debug's records). */
+uint64_t port_time_us(void);
+/* The kernel symbol holding @ip and the offset into it; NULL if none. */
+const char *port_symbol(uintptr_t ip, unsigned long *off);
 void port_log(const char *fmt, ...) __printf(1, 2);
 void port_panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void port_kick_other_harts(void);

@@ -1,45 +1,49 @@
 // SPDX-License-Identifier: MIT
 /*
- * The buddy page allocator, the per-hart order-0 page batches and the
- * per-hart run caches (whole blocks of 2, 4 and 8 pages).
+ * The buddy page allocator and the per-hart block cache.
  *
  * Owns: each section's free lists and free counts (section->lock, always
  * taken with interrupts masked), the page_meta of every page it hands out
- * or takes back, and each hart's page batch and run caches (touched only
- * by their own hart with interrupts masked, so no lock; other harts only
- * read their counts, for statistics).  A batch page or cached run comes
- * from any section and may have been allocated on any hart: pages have no
- * owner hart, only the list holding them has.  Batch pages and cached
- * runs count as free (mm_get_totals()) but are not on a section's free
- * lists (buddyinfo), and go back to those lists only under the section
- * lock: on overflow, on mm_drain_this_hart() and on the OOM path (all of
- * them).  A free block carries its list links
- * in its own first bytes.  Blocks are aligned on absolute physical page
- * numbers, so a block's buddy is found by flipping one bit of its pfn and
- * every block is aligned to its size.  Lock order: one section lock at a
- * time; never a section lock while waiting on another hart.
+ * or takes back, and each hart's block cache (struct buddy_cache: touched
+ * only by its own hart with interrupts masked, so no lock; other harts
+ * only read its counts, for statistics).  A cached block comes from any
+ * section and may have been allocated on any hart: pages have no owner
+ * hart, only the cache holding them has.  Cached blocks count as free
+ * (mm_get_totals()) but are not on a section's free lists (buddyinfo), and
+ * go back to those lists only under the section lock: on overflow, on a
+ * drain, and on the out-of-memory path (all of them).
+ *
+ * A free block carries its list links in its own first bytes.  Blocks are
+ * aligned on absolute physical page numbers, so a block's buddy is found
+ * by flipping one bit of its pfn and every block is aligned to its size.
+ * Lock order: one section lock at a time; never a section lock while
+ * waiting on another hart.  This layer never waits and never reclaims: a
+ * request that does not fit returns NULL (the policy is mm.c's).
  *
  * page_meta rules: the first page of every free block, allocated run, slab
- * page, batch page or cached run is marked; all other pages are PM_TAIL.
- * A batch page or cached run is PM_PCP with the order and nr_pages it has
- * when allocated, so a buddy merger never takes it and moving it in or out
- * of a hart's list is a state write alone.  free_pages() and kfree() trust
- * only PM_ALLOC heads, so interior, repeated and foreign frees (a cached
- * run's too) are caught by one table lookup.
+ * page or cached block is marked; all other pages are PM_TAIL.  A cached
+ * block is PM_PCP with the order and nr_pages it has when allocated, so a
+ * buddy merger never takes it and moving it in or out of a cache is a
+ * state write alone.  Frees trust only PM_ALLOC heads, so interior,
+ * repeated and foreign frees (a cached block's too) are caught by one
+ * table lookup.
+ *
+ * The cache holds runs of exactly 1..8 pages (mm/buddy.h): an allocation
+ * of n <= 8 pages is one pop, its free one push.
  */
 #include "mm/buddy.h"
 
 #include <string.h>
 
-#include "mm/core.h"
-#include "mm/kmalloc.h"
-#include "mm/slab.h"
-
-#define LOWMEM_LIMIT (1ULL << 32)
-
 static inline uint64_t sec_pfn(const struct mm_section *s, uint64_t idx)
 {
 	return (s->base >> PAGE_SHIFT) + idx;
+}
+
+static void assert_locked(struct mm_section *s)
+{
+	MM_BUG_ON(!atomic_load_explicit(&s->lock.locked, memory_order_relaxed));
+	mm_assert_irqs_off();
 }
 
 static void list_add_block(struct mm_section *s, uint64_t idx,
@@ -54,10 +58,7 @@ static void list_add_block(struct mm_section *s, uint64_t idx,
 		head->prev = b;
 	s->free_list[order] = b;
 	s->free_mask |= 1u << order;
-	pm_set_state(&s->meta[idx], PM_FREE);
-	s->meta[idx].order = order;
-	s->meta[idx].nr_pages = 0;
-	mm_stat_add(&s->nr_free[order], 1);
+	pm_set_free(&s->meta[idx], order);
 }
 
 static void list_del_block(struct mm_section *s, uint64_t idx,
@@ -74,7 +75,6 @@ static void list_del_block(struct mm_section *s, uint64_t idx,
 	if (!s->free_list[order])
 		s->free_mask &= ~(1u << order);
 	pm_set_state(&s->meta[idx], PM_TAIL);
-	mm_stat_add(&s->nr_free[order], (unsigned long)-1);
 }
 
 static void add_free_pages(struct mm_section *s, int64_t n)
@@ -82,23 +82,12 @@ static void add_free_pages(struct mm_section *s, int64_t n)
 	mm_stat_add(&s->free_pages, (unsigned long)n);
 }
 
-void buddy_section_init(struct mm_section *s)
-{
-	unsigned int o;
-
-	s->free_mask = 0;
-	for (o = 0; o < MM_NR_ORDERS; o++) {
-		s->free_list[o] = NULL;
-		mm_stat_set(&s->nr_free[o], 0);
-	}
-	mm_stat_set(&s->free_pages, 0);
-}
-
 /* Free one aligned block, merging with its buddies: O(MM_MAX_ORDER). */
 static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 {
 	uint64_t pfn = sec_pfn(s, idx);
 
+	assert_locked(s);
 	add_free_pages(s, 1LL << order);
 	pm_set_state(&s->meta[idx], PM_TAIL);
 	while (order < MM_MAX_ORDER) {
@@ -109,7 +98,7 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 		if (bidx >= s->npages || s->npages - bidx < (1ULL << order))
 			break;
 		bm = &s->meta[bidx];
-		if (pm_state(bm) != PM_FREE || bm->order != order)
+		if (!pm_is_free_block(bm, order))
 			break;
 		list_del_block(s, bidx, order);
 		if (bpfn < pfn) {
@@ -121,29 +110,119 @@ static void free_block(struct mm_section *s, uint64_t idx, unsigned int order)
 	list_add_block(s, idx, order);
 }
 
-/* Largest order that starts aligned at @pfn and fits in @n pages. */
-static unsigned int fit_order(uint64_t pfn, uint64_t n)
+/*
+ * Deferred merging, orders DEFER_MIN..MM_MAX_ORDER-1: a whole block freed
+ * by buddy_free_run() into an empty slot of its order is kept there, PM_PCP
+ * (so no merger takes it), counted free, off the lists; the next
+ * alloc_block() of that order takes it back without a split, so a loop of
+ * 2 MiB allocations and frees does not split a large block down and merge
+ * it up again every time.  A slot holds one block; any allocation the
+ * lists cannot satisfy first merges every deferred block of the section
+ * (flush_deferred), so deferral never makes an allocation fail.  Lock
+ * held throughout.
+ */
+#define DEFER_MIN 4
+
+static void flush_deferred(struct mm_section *s)
 {
-	unsigned int o = 63 - __builtin_clzll(n);
+	unsigned int o;
+
+	for (o = DEFER_MIN; o < MM_MAX_ORDER; o++) {
+		uint64_t d = s->deferred[o];
+
+		if (!d)
+			continue;
+		s->deferred[o] = 0;
+		add_free_pages(s, -(1LL << o));
+		free_block(s, d - 1, o);
+	}
+}
+
+static bool take_deferred(struct mm_section *s, unsigned int order,
+			  uint64_t *idxp)
+{
+	uint64_t d;
+
+	if (order < DEFER_MIN || order >= MM_MAX_ORDER)
+		return false;
+	d = s->deferred[order];
+	if (!d)
+		return false;
+	s->deferred[order] = 0;
+	pm_set_state(&s->meta[d - 1], PM_TAIL);
+	add_free_pages(s, -(1LL << order));
+	*idxp = d - 1;
+	return true;
+}
+
+/* Free a whole aligned block: deferred if its slot is empty, else merged. */
+static void free_block_defer(struct mm_section *s, uint64_t idx,
+			     unsigned int order)
+{
+	if (order < DEFER_MIN || order >= MM_MAX_ORDER || s->deferred[order]) {
+		free_block(s, idx, order);
+		return;
+	}
+	assert_locked(s);
+	s->meta[idx].order = order;
+	s->meta[idx].nr_pages = 0;
+	pm_set_state(&s->meta[idx], PM_PCP);
+	s->deferred[order] = idx + 1;
+	add_free_pages(s, 1LL << order);
+}
+
+/* Largest order <= @max that starts aligned at @pfn and fits in @n pages. */
+static unsigned int fit_order(uint64_t pfn, uint64_t n, unsigned int max)
+{
+	unsigned int o = mm_fls(n);
 
 	if (pfn) {
-		unsigned int a = __builtin_ctzll(pfn);
+		unsigned int a = mm_ctz(pfn);
 
 		if (a < o)
 			o = a;
 	}
-	return o > MM_MAX_ORDER ? MM_MAX_ORDER : o;
+	return o > max ? max : o;
 }
 
-void buddy_free_range(struct mm_section *s, uint64_t idx, uint64_t n)
+/* Free [idx, idx+n) of @s into its free lists, merging.  Lock held. */
+static void free_range(struct mm_section *s, uint64_t idx, uint64_t n)
 {
 	while (n) {
-		unsigned int o = fit_order(sec_pfn(s, idx), n);
+		unsigned int o = fit_order(sec_pfn(s, idx), n, MM_MAX_ORDER);
 
 		free_block(s, idx, o);
 		idx += 1ULL << o;
 		n -= 1ULL << o;
 	}
+}
+
+void buddy_section_init(struct mm_section *s)
+{
+	unsigned long flags;
+	uint64_t i = 0, start;
+	unsigned int o;
+
+	s->free_mask = 0;
+	for (o = 0; o < MM_NR_ORDERS; o++) {
+		s->free_list[o] = NULL;
+		s->deferred[o] = 0;
+	}
+	mm_stat_set(&s->free_pages, 0);
+	/* Not published yet: the lock only satisfies free_block's check. */
+	flags = mm_spin_lock_irqsave(&s->lock);
+	while (i < s->npages) {
+		if (pm_state(&s->meta[i]) != PM_TAIL) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < s->npages && pm_state(&s->meta[i]) == PM_TAIL)
+			i++;
+		s->managed_pages += i - start;
+		free_range(s, start, i - start);
+	}
+	mm_spin_unlock_irqrestore(&s->lock, flags);
 }
 
 /* First free block of order >= @order lying wholly below 4 GiB. */
@@ -176,16 +255,25 @@ static bool alloc_block(struct mm_section *s, unsigned int order, bool low,
 	unsigned int o;
 	uint64_t idx;
 
+	assert_locked(s);
 	if (low && s->end > LOWMEM_LIMIT) {
-		if (s->base >= LOWMEM_LIMIT ||
-		    !find_low_block(s, order, &idx, &o))
+		if (s->base >= LOWMEM_LIMIT)
+			return false;
+		flush_deferred(s);
+		if (!find_low_block(s, order, &idx, &o))
 			return false;
 	} else {
 		uint32_t m = s->free_mask >> order;
 
-		if (!m)
-			return false;
-		o = order + __builtin_ctz(m);
+		if (take_deferred(s, order, idxp))
+			return true;
+		if (!m) {
+			flush_deferred(s);
+			m = s->free_mask >> order;
+			if (!m)
+				return false;
+		}
+		o = order + mm_ctz(m);
 		idx = section_page_index(s, (uintptr_t)s->free_list[o]);
 	}
 	list_del_block(s, idx, o);
@@ -200,14 +288,9 @@ static bool alloc_block(struct mm_section *s, unsigned int order, bool low,
 
 static unsigned int order_for(uint64_t n)
 {
-	return n <= 1 ? 0 : 64 - __builtin_clzll(n - 1);
-}
-
-static int this_node(void)
-{
-	unsigned int i = port_this_hart();
-
-	return i < MM_MAX_HARTS ? mm_hart_node[i] : 0;
+	if (!(n & (n - 1)))
+		return n ? mm_ctz(n) : 0;
+	return mm_fls(n - 1) + 1;
 }
 
 /*
@@ -223,7 +306,7 @@ static void *alloc_run(uint64_t n, bool low, int node, uint8_t state)
 		unsigned int nr = section_count();
 
 		for (i = 0; i < nr; i++) {
-			struct mm_section *s = mm_sections[i];
+			struct mm_section *s = section_get(i);
 			unsigned long flags;
 			uint64_t idx;
 			bool ok;
@@ -235,12 +318,12 @@ static void *alloc_run(uint64_t n, bool low, int node, uint8_t state)
 			flags = mm_spin_lock_irqsave(&s->lock);
 			ok = alloc_block(s, order, low, &idx);
 			if (ok) {
-				pm_set_state(&s->meta[idx], state);
 				s->meta[idx].order = order;
 				s->meta[idx].nr_pages = n;
+				pm_set_state(&s->meta[idx], state);
 				if (n < (1ULL << order))
-					buddy_free_range(s, idx + n,
-							 (1ULL << order) - n);
+					free_range(s, idx + n,
+						   (1ULL << order) - n);
 			}
 			mm_spin_unlock_irqrestore(&s->lock, flags);
 			if (ok)
@@ -250,22 +333,11 @@ static void *alloc_run(uint64_t n, bool low, int node, uint8_t state)
 	return NULL;
 }
 
-void buddy_free_run(struct mm_section *s, struct page_meta *pm, uintptr_t va)
-{
-	uint64_t idx = section_page_index(s, va), n = pm->nr_pages;
-	unsigned long flags;
-
-	flags = mm_spin_lock_irqsave(&s->lock);
-	pm->nr_pages = 0;
-	buddy_free_range(s, idx, n);
-	mm_spin_unlock_irqrestore(&s->lock, flags);
-}
-
 /* ---- slabs ---- */
 
-void *buddy_alloc_slab(int node)
+void *buddy_alloc_slab(unsigned int order, int node)
 {
-	void *p = alloc_run(1UL << SLAB_ORDER, false, node, PM_SLAB);
+	void *p = alloc_run(1UL << order, false, node, PM_SLAB);
 	struct mm_section *s;
 	struct page_meta *pm;
 	unsigned int i;
@@ -273,175 +345,100 @@ void *buddy_alloc_slab(int node)
 	if (!p)
 		return NULL;
 	pm = section_meta((uintptr_t)p, &s);
-	for (i = 1; i < (1u << SLAB_ORDER); i++)
+	for (i = 1; i < (1u << order); i++)
 		pm_set_state(&pm[i], PM_SLAB);
 	return p;
 }
 
-void buddy_free_slab(void *addr)
+void buddy_free_slab(void *addr, unsigned int order)
 {
 	struct mm_section *s;
 	struct page_meta *pm = section_meta((uintptr_t)addr, &s);
 	unsigned long flags;
 	unsigned int i;
 
-	for (i = 1; i < (1u << SLAB_ORDER); i++)
+	for (i = 1; i < (1u << order); i++)
 		pm_set_state(&pm[i], PM_TAIL);
 	flags = mm_spin_lock_irqsave(&s->lock);
-	buddy_free_range(s, section_page_index(s, (uintptr_t)addr),
-			 1UL << SLAB_ORDER);
+	free_range(s, section_page_index(s, (uintptr_t)addr), 1UL << order);
 	mm_spin_unlock_irqrestore(&s->lock, flags);
 }
 
-/* ---- the per-hart order-0 batch ---- */
+/* ---- the per-hart block cache ---- */
 
-/*
- * A page in a batch holds the link to the next one in its first word and
- * its own page_meta pointer in the second, so taking it out needs no
- * table lookup.  Its page_meta is PM_PCP with order 0 and nr_pages 1, so
- * that taking it out only has to write the state (alloc_pages' fast path).
- */
-struct pcp_page {
-	struct pcp_page *next;
-	struct page_meta *pm;
+/* Per run length 1..8: runs moved per refill, kept by a trim, high mark. */
+static const uint8_t cache_batch[BUDDY_CACHE_RUNS] = {
+	16, 2, 2, 2, 2, 2, 2, 2
 };
+static const uint8_t cache_keep[BUDDY_CACHE_RUNS] = { 16, 4, 4, 4, 4, 4, 4, 4 };
+static const uint8_t cache_high[BUDDY_CACHE_RUNS] = { 64, 8, 8, 8, 8, 8, 8, 8 };
 
-static void pcp_push(struct mm_hart *h, struct pcp_page *pg,
-		     struct page_meta *pm)
+/* Runs of @n pages held (any hart may read it: statistics). */
+static long cache_count(const struct buddy_cache *pc, uint64_t n)
 {
-	/* Plain fields: a merger reads them only after seeing PM_FREE. */
-	pm->order = 0;
-	pm->nr_pages = 1;
+	return (long)pc->high[n - 1] - (long)mm_stat_read(&pc->room[n - 1]);
+}
+
+void buddy_cache_init(struct buddy_cache *pc, int node)
+{
+	unsigned int i;
+
+	memset(pc, 0, sizeof(*pc));
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++) {
+		pc->head[i] = NULL;
+		mm_stat_set(&pc->room[i], cache_high[i]);
+		pc->high[i] = cache_high[i];
+	}
+	pc->node = node;
+}
+
+void buddy_cache_set_section(struct buddy_cache *pc, struct mm_section *s)
+{
+	pc->pg_section = s;
+	pc->pg_vbase = s->vbase;
+	pc->pg_limit = s->npages << PAGE_SHIFT;
+	/* vbase is page aligned: (va >> 9) - (vbase >> 9) == idx * 8. */
+	pc->pg_bias = (uintptr_t)s->meta - (s->vbase >> (PAGE_SHIFT - 3));
+}
+
+uint64_t buddy_cache_pages(const struct buddy_cache *pc)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++)
+		n += (uint64_t)cache_count(pc, i + 1) * (i + 1);
+	return n;
+}
+
+/* Push a run of @n pages headed by @pm (its order and nr_pages set). */
+static void cache_push(struct buddy_cache *pc, uint64_t n, void *addr,
+		       struct page_meta *pm)
+{
+	struct cache_block *b = addr;
+
+	mm_assert_irqs_off();
 	pm_set_state(pm, PM_PCP);
-	pg->pm = pm;
-	pg->next = h->pcp_head;
-	h->pcp_head = pg;
-	mm_stat_add(&h->pcp_count, 1);
+	b->pm = pm;
+	b->next = pc->head[n - 1];
+	pc->head[n - 1] = b;
+	mm_stat_add(&pc->room[n - 1], (unsigned long)-1);
 }
 
-static struct pcp_page *pcp_pop(struct mm_hart *h)
-{
-	struct pcp_page *pg = h->pcp_head;
-
-	if (!pg)
-		return NULL;
-	h->pcp_head = pg->next;
-	mm_stat_add(&h->pcp_count, (unsigned long)-1);
-	pm_set_state(pg->pm, PM_ALLOC); /* order 0, nr_pages 1 already */
-	return pg;
-}
-
-/* Interrupts masked.  Give back pages until @keep remain. */
-static void pcp_trim(struct mm_hart *h, unsigned long keep)
+/* Interrupts masked.  Give back runs of @n pages until @keep remain. */
+static void cache_trim(struct buddy_cache *pc, uint64_t n, unsigned long keep)
 {
 	struct mm_section *locked = NULL;
 	unsigned long flags = 0;
 
-	while (mm_stat_read(&h->pcp_count) > keep) {
-		struct pcp_page *pg = h->pcp_head;
+	mm_assert_irqs_off();
+	while (cache_count(pc, n) > (long)keep) {
+		struct cache_block *b = pc->head[n - 1];
 		struct mm_section *s;
 
-		section_meta((uintptr_t)pg, &s);
-		h->pcp_head = pg->next;
-		mm_stat_add(&h->pcp_count, (unsigned long)-1);
-		if (s != locked) {
-			if (locked)
-				mm_spin_unlock_irqrestore(&locked->lock, flags);
-			flags = mm_spin_lock_irqsave(&s->lock);
-			locked = s;
-		}
-		free_block(s, section_page_index(s, (uintptr_t)pg), 0);
-	}
-	if (locked)
-		mm_spin_unlock_irqrestore(&locked->lock, flags);
-}
-
-/* ---- the per-hart run caches, orders 1..MM_RUN_MAX_ORDER ---- */
-
-/*
- * The order-0 batch's rules one order up.  A cached run is an aligned
- * block of 2^o pages (alloc_block() hands out nothing else, and a run is
- * cached only while its page_meta says PM_ALLOC, order o, nr_pages 2^o:
- * never a shrunk run nor an exact odd count).  Its head page_meta is
- * PM_PCP with that order and nr_pages, its other pages PM_TAIL, exactly
- * as while it was allocated; it is linked through its first two words
- * like a batch page.  PM_ALLOC <-> PM_PCP never passes PM_FREE, so the
- * owner moves it without the section lock (mm/section.h), and a merger
- * never takes a cached run, nor any part of it, as a free buddy.
- */
-static void run_push(struct mm_hart *h, unsigned int o, struct pcp_page *pg,
-		     struct page_meta *pm)
-{
-	/* Plain fields: a merger reads them only after seeing PM_FREE. */
-	pm->order = o;
-	pm->nr_pages = 1u << o;
-	pm_set_state(pm, PM_PCP);
-	pg->pm = pm;
-	pg->next = h->run_head[o - 1];
-	h->run_head[o - 1] = pg;
-	mm_stat_add(&h->run_count[o - 1], 1);
-}
-
-static struct pcp_page *run_pop(struct mm_hart *h, unsigned int o)
-{
-	struct pcp_page *pg = h->run_head[o - 1];
-
-	if (!pg)
-		return NULL;
-	h->run_head[o - 1] = pg->next;
-	mm_stat_add(&h->run_count[o - 1], (unsigned long)-1);
-	pm_set_state(pg->pm, PM_ALLOC); /* order, nr_pages already */
-	return pg;
-}
-
-/*
- * Interrupts masked.  Fill this hart's cache of order @o (the order-0
- * batch, or the run list of that order) with up to a batch of blocks, this
- * hart's node first, under one section lock at a time.
- */
-static void cache_refill(struct mm_hart *h, unsigned int o)
-{
-	unsigned int want = o ? RUN_BATCH : PCP_BATCH;
-	unsigned int pass, i, got = 0;
-
-	for (pass = 0; pass < 2 && got < want; pass++) {
-		unsigned int nr = section_count();
-
-		for (i = 0; i < nr && got < want; i++) {
-			struct mm_section *s = mm_sections[i];
-			unsigned long flags;
-			uint64_t idx;
-
-			if ((s->node == h->node) != (pass == 0))
-				continue;
-			flags = mm_spin_lock_irqsave(&s->lock);
-			while (got < want && alloc_block(s, o, false, &idx)) {
-				void *addr = section_page_addr(s, idx);
-
-				if (o)
-					run_push(h, o, addr, &s->meta[idx]);
-				else
-					pcp_push(h, addr, &s->meta[idx]);
-				got++;
-			}
-			mm_spin_unlock_irqrestore(&s->lock, flags);
-		}
-	}
-}
-
-/* Interrupts masked.  Give back runs of order @o until @keep remain. */
-static void run_trim(struct mm_hart *h, unsigned int o, unsigned long keep)
-{
-	struct mm_section *locked = NULL;
-	unsigned long flags = 0;
-
-	while (mm_stat_read(&h->run_count[o - 1]) > keep) {
-		struct pcp_page *pg = h->run_head[o - 1];
-		struct mm_section *s;
-
-		section_meta((uintptr_t)pg, &s);
-		h->run_head[o - 1] = pg->next;
-		mm_stat_add(&h->run_count[o - 1], (unsigned long)-1);
+		section_meta((uintptr_t)b, &s);
+		pc->head[n - 1] = b->next;
+		mm_stat_add(&pc->room[n - 1], 1);
 		if (s != locked) {
 			if (locked)
 				mm_spin_unlock_irqrestore(&locked->lock, flags);
@@ -449,94 +446,88 @@ static void run_trim(struct mm_hart *h, unsigned int o, unsigned long keep)
 			locked = s;
 		}
 		/* PM_PCP -> PM_TAIL -> PM_FREE (merged), under the lock. */
-		free_block(s, section_page_index(s, (uintptr_t)pg), o);
+		b->pm->nr_pages = 0;
+		free_range(s, section_page_index(s, (uintptr_t)b), n);
 	}
 	if (locked)
 		mm_spin_unlock_irqrestore(&locked->lock, flags);
 }
 
-static void *alloc_cached_run(unsigned int o)
+/*
+ * Interrupts masked.  Cut up to a batch of runs of @n pages, this hart's
+ * node first, under one section lock at a time: a block of order_for(n)
+ * each, its unused tail back to the free lists at once.
+ */
+static void cache_refill(struct buddy_cache *pc, uint64_t n)
 {
-	unsigned long flags = port_irq_save();
-	struct mm_hart *h = mm_this_hart();
-	struct pcp_page *pg = run_pop(h, o);
+	unsigned int want = cache_batch[n - 1], pass, i, got = 0;
+	unsigned int o = order_for(n);
 
-	if (unlikely(!pg) && h->ready) {
-		cache_refill(h, o);
-		pg = run_pop(h, o);
+	mm_assert_irqs_off();
+	for (pass = 0; pass < 2 && got < want; pass++) {
+		unsigned int nr = section_count();
+
+		for (i = 0; i < nr && got < want; i++) {
+			struct mm_section *s = section_get(i);
+			unsigned long flags;
+			uint64_t idx;
+
+			if ((s->node == pc->node) != (pass == 0))
+				continue;
+			flags = mm_spin_lock_irqsave(&s->lock);
+			while (got < want && alloc_block(s, o, false, &idx)) {
+				s->meta[idx].order = o;
+				s->meta[idx].nr_pages = n;
+				if (n < (1ULL << o))
+					free_range(s, idx + n, (1ULL << o) - n);
+				cache_push(pc, n, section_page_addr(s, idx),
+					   &s->meta[idx]);
+				got++;
+			}
+			mm_spin_unlock_irqrestore(&s->lock, flags);
+		}
 	}
-	port_irq_restore(flags);
-	if (unlikely(!pg) && !h->ready)
-		return alloc_run(1UL << o, false, this_node(), PM_ALLOC);
-	return pg;
 }
 
-void buddy_drain_pcp(struct mm_hart *h, bool all)
+void buddy_cache_drain(struct buddy_cache *pc, bool all)
 {
-	unsigned int o;
+	unsigned int i;
 
-	pcp_trim(h, all ? 0 : PCP_BATCH);
-	for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
-		run_trim(h, o, all ? 0 : RUN_KEEP);
+	mm_assert_irqs_off();
+	for (i = 0; i < BUDDY_CACHE_RUNS; i++)
+		cache_trim(pc, i + 1, all ? 0 : cache_keep[i]);
 }
 
-static void *alloc_one_page(void)
+static void *cache_alloc(struct buddy_cache *pc, uint64_t n)
 {
-	unsigned long flags = port_irq_save();
-	struct mm_hart *h = mm_this_hart();
-	struct pcp_page *pg = pcp_pop(h);
+	unsigned long irq = port_irq_save();
+	void *p = buddy_cache_pop(pc, n);
 
-	if (unlikely(!pg) && h->ready) {
-		cache_refill(h, 0);
-		pg = pcp_pop(h);
-	}
-	port_irq_restore(flags);
-	if (unlikely(!pg) && !h->ready)
-		return alloc_run(1, false, this_node(), PM_ALLOC);
-	return pg;
-}
-
-/* ---- the page API ---- */
-
-static void *alloc_pages_try(uint64_t n, unsigned int flags)
-{
-	bool low = (flags & __GFP_LOWMEM) && !mm_all_lowmem;
-
-	if (n == 1 && !low)
-		return alloc_one_page();
-	if (n <= (1u << MM_RUN_MAX_ORDER) && !(n & (n - 1)) && !low)
-		return alloc_cached_run(__builtin_ctzll(n));
-	return alloc_run(n, low, this_node(), PM_ALLOC);
-}
-
-static void *__attribute__((noinline))
-alloc_pages_slow(size_t nr_pages, unsigned int flags)
-{
-	void *p;
-
-	if (!nr_pages || nr_pages > (1UL << MM_MAX_ORDER))
-		return NULL;
-	p = alloc_pages_try(nr_pages, flags);
 	if (unlikely(!p)) {
-		mm_reclaim();
-		p = alloc_pages_try(nr_pages, flags);
-		if (!p)
-			return NULL;
+		cache_refill(pc, n);
+		p = buddy_cache_pop(pc, n);
 	}
-	if (flags & __GFP_ZERO)
-		memset(p, 0, nr_pages << PAGE_SHIFT);
+	port_irq_restore(irq);
 	return p;
 }
 
-void *alloc_pages_order(unsigned int order, unsigned int flags)
+/* ---- runs ---- */
+
+void *buddy_alloc_pages(struct buddy_cache *pc, uint64_t n, bool lowmem,
+			int node)
 {
-	if (order > MM_MAX_ORDER)
-		return NULL;
-	return alloc_pages(1UL << order, flags);
+	void *p;
+
+	if (pc && !lowmem && n <= BUDDY_CACHE_RUNS) {
+		p = cache_alloc(pc, n);
+		if (p)
+			return p;
+	}
+	return alloc_run(n, lowmem, node, PM_ALLOC);
 }
 
-void buddy_report_bad_free(const char *what, const void *va,
-			   const struct page_meta *pm)
+static void report_bad_free(const char *what, const void *va,
+			    const struct page_meta *pm)
 {
 	enum mm_bad_kind kind = MM_BAD_UNKNOWN;
 
@@ -560,176 +551,71 @@ void buddy_report_bad_free(const char *what, const void *va,
 	mm_bad_use(kind, what, va);
 }
 
-/* Every free_pages() its fast path did not take: the full checks. */
-static void __attribute__((noinline)) free_pages_slow(void *addr)
+struct page_meta *buddy_check_run(const void *addr, const char *what,
+				  struct mm_section **sp)
 {
 	uintptr_t va = (uintptr_t)addr;
-	struct mm_section *s;
-	struct page_meta *pm;
+	struct page_meta *pm = section_meta(va, sp);
 
-	if (!addr)
-		return;
-	pm = section_meta(va, &s);
 	if (unlikely(!pm || pm_state(pm) != PM_ALLOC ||
 		     (va & (PAGE_SIZE - 1)))) {
-		buddy_report_bad_free("free_pages", addr, pm);
+		report_bad_free(what, addr, pm);
+		return NULL;
+	}
+	return pm;
+}
+
+void buddy_flush_deferred(void)
+{
+	unsigned int i, nr = section_count();
+
+	for (i = 0; i < nr; i++) {
+		struct mm_section *s = section_get(i);
+		unsigned long flags = mm_spin_lock_irqsave(&s->lock);
+
+		flush_deferred(s);
+		mm_spin_unlock_irqrestore(&s->lock, flags);
+	}
+}
+
+void buddy_count_free(struct mm_section *s, uint64_t *nr_free)
+{
+	unsigned long flags = mm_spin_lock_irqsave(&s->lock);
+	unsigned int o;
+
+	for (o = 0; o < MM_NR_ORDERS; o++) {
+		struct free_block *b;
+		uint64_t n = 0;
+
+		for (b = s->free_list[o]; b; b = b->next)
+			n++;
+		nr_free[o] = n + !!s->deferred[o];
+	}
+	mm_spin_unlock_irqrestore(&s->lock, flags);
+}
+
+void buddy_free_run(struct buddy_cache *pc, struct mm_section *s,
+		    struct page_meta *pm, void *addr)
+{
+	uint64_t n = pm->nr_pages, idx;
+	unsigned long flags;
+
+	if (pc && n <= BUDDY_CACHE_RUNS) {
+		flags = port_irq_save();
+		cache_push(pc, n, addr, pm);
+		if (unlikely(cache_count(pc, n) > pc->high[n - 1]))
+			cache_trim(pc, n, cache_keep[n - 1]);
+		port_irq_restore(flags);
 		return;
 	}
-	buddy_free_checked(pm, addr);
-}
-
-void buddy_free_checked(struct page_meta *pm, void *addr)
-{
-	struct mm_section *s;
-	uint64_t n = pm->nr_pages;
-	unsigned int o = pm->order;
-	unsigned long flags;
-	struct mm_hart *h;
-
-	/* A shrunk run keeps its order: only nr_pages == 2^order is whole. */
-	if (n == 1 || (o <= MM_RUN_MAX_ORDER && n == 1ULL << o)) {
-		flags = port_irq_save();
-		h = mm_this_hart();
-		if (likely(h->ready)) {
-			if (n == 1) {
-				pcp_push(h, addr, pm);
-				if (unlikely(mm_stat_read(&h->pcp_count) >
-					     PCP_HIGH))
-					pcp_trim(h, PCP_BATCH);
-			} else {
-				run_push(h, o, addr, pm);
-				if (unlikely(
-					    mm_stat_read(&h->run_count[o - 1]) >
-					    RUN_HIGH))
-					run_trim(h, o, RUN_KEEP);
-			}
-			port_irq_restore(flags);
-			return;
-		}
-		port_irq_restore(flags);
-	}
-	section_meta((uintptr_t)addr, &s);
-	buddy_free_run(s, pm, (uintptr_t)addr);
-}
-
-/*
- * alloc_pages' second leaf, for a miss of the one-page path: 2, 4 or 8
- * pages with GFP_KERNEL pop this hart's run cache for that order, under
- * the same rules as the batch pop below (a cached run is PM_PCP with its
- * order and nr_pages already set; PM_PCP -> PM_ALLOC needs no lock).
- * Everything else, and an empty cache, goes to alloc_pages_slow().
- */
-static void *__attribute__((noinline)) __mm_fast
-alloc_pages_run(size_t nr_pages, unsigned int flags)
-{
-	struct mm_hart *h = mm_hart_fast();
-
-	if (likely(!flags && nr_pages - 2 <= (1UL << MM_RUN_MAX_ORDER) - 2 &&
-		   !(nr_pages & (nr_pages - 1)))) {
-		unsigned int i = __builtin_ctzl(nr_pages) - 1;
-		unsigned long irq = port_irq_save();
-		struct pcp_page *pg = h->run_head[i];
-
-		if (likely(pg)) {
-			h->run_head[i] = pg->next;
-			mm_stat_set(&h->run_count[i],
-				    mm_stat_read(&h->run_count[i]) - 1);
-			pm_set_state(pg->pm, PM_ALLOC);
-			port_irq_restore(irq);
-			return pg;
-		}
-		port_irq_restore(irq);
-	}
-	return alloc_pages_slow(nr_pages, flags);
-}
-
-/*
- * The page fast paths: leaves without a frame, one load of the hart's slot
- * from tp, interrupts masked around the batch update only (the batch is
- * this hart's alone, so no atomic and no lock), tail calls to the slow
- * paths for anything else.  On the stand-in slot a hart has before
- * mm_hart_init() the batch is empty and pg_limit is 0, so both miss.
- *
- * alloc_pages(1, GFP_KERNEL) pops the batch.  A batch page is PM_PCP with
- * order 0 and nr_pages 1 (pcp_push), so it becomes an allocated single
- * page by its state alone.  PM_PCP -> PM_ALLOC never passes PM_FREE, so it
- * needs no section lock (see mm/section.h); the owner-only count is a
- * plain volatile store on the kernel, a relaxed atomic on the host.
- */
-void *__mm_fast alloc_pages(size_t nr_pages, unsigned int flags)
-{
-	struct mm_hart *h = mm_hart_fast();
-
-	if (likely(nr_pages == 1 && !flags)) {
-		unsigned long irq = port_irq_save();
-		struct pcp_page *pg = h->pcp_head;
-
-		if (likely(pg)) {
-			h->pcp_head = pg->next;
-			mm_stat_set(&h->pcp_count,
-				    mm_stat_read(&h->pcp_count) - 1);
-			pm_set_state(pg->pm, PM_ALLOC);
-			port_irq_restore(irq);
-			return pg;
-		}
-		port_irq_restore(irq);
-	}
-	return alloc_pages_run(nr_pages, flags);
-}
-
-/*
- * free_pages() of an allocated single page of the section holding this
- * hart's slot, while the batch is below PCP_HIGH, pushes it on the batch.
- * The page is accepted only when it is page aligned, inside that section,
- * and its page_meta says PM_ALLOC with order 0: exactly an allocated run
- * of one page, which free_pages_slow() would also push.  Anything else (a
- * non-head page, a tail of a run, a slab page, a page already free or in
- * some batch, the section prefix, an address in no section or in another
- * one, NULL) goes to free_pages_slow(), which checks and reports exactly
- * as before.  Pages have no owner hart: any hart may batch any page.
- * PM_ALLOC -> PM_PCP never passes PM_FREE: no lock (mm/section.h).
- */
-void __mm_fast free_pages(void *addr)
-{
-	uintptr_t va = (uintptr_t)addr;
-	struct mm_hart *h = mm_hart_fast();
-
-	if (likely(va - h->pg_vbase < h->pg_limit && !(va & (PAGE_SIZE - 1)))) {
-		struct page_meta *pm =
-			(struct page_meta *)(h->pg_bias +
-					     (va >> (PAGE_SHIFT - 3)));
-
-		if (likely(pm_is_alloc_page(pm))) {
-			unsigned long irq = port_irq_save();
-			unsigned long n = mm_stat_read(&h->pcp_count);
-			struct pcp_page *pg = addr;
-
-			if (likely(n < PCP_HIGH)) {
-				pm_set_state(pm, PM_PCP);
-				pg->pm = pm;
-				pg->next = h->pcp_head;
-				h->pcp_head = pg;
-				mm_stat_set(&h->pcp_count, n + 1);
-				port_irq_restore(irq);
-				return;
-			}
-			port_irq_restore(irq);
-		}
-	}
-	free_pages_slow(addr);
-}
-
-uint64_t buddy_run_pages(const void *addr)
-{
-	struct mm_section *s;
-	struct page_meta *pm = section_meta((uintptr_t)addr, &s);
-
-	if (!pm || pm_state(pm) != PM_ALLOC ||
-	    ((uintptr_t)addr & (PAGE_SIZE - 1))) {
-		buddy_report_bad_free("ksize", addr, pm);
-		return 0;
-	}
-	return pm->nr_pages;
+	idx = section_page_index(s, (uintptr_t)addr);
+	flags = mm_spin_lock_irqsave(&s->lock);
+	pm->nr_pages = 0;
+	if (!(n & (n - 1)) && !(sec_pfn(s, idx) & (n - 1)))
+		free_block_defer(s, idx, mm_ctz(n));
+	else
+		free_range(s, idx, n);
+	mm_spin_unlock_irqrestore(&s->lock, flags);
 }
 
 void buddy_shrink_run(void *addr, uint64_t nr_pages)
@@ -742,7 +628,7 @@ void buddy_shrink_run(void *addr, uint64_t nr_pages)
 	if (nr_pages >= pm->nr_pages || !nr_pages)
 		return;
 	flags = mm_spin_lock_irqsave(&s->lock);
-	buddy_free_range(s, idx + nr_pages, pm->nr_pages - nr_pages);
+	free_range(s, idx + nr_pages, pm->nr_pages - nr_pages);
 	pm->nr_pages = nr_pages;
 	mm_spin_unlock_irqrestore(&s->lock, flags);
 }

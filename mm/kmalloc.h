@@ -21,30 +21,77 @@
  * and p is left alone.  With __GFP_ZERO, bytes past the old ksize(p) up to
  * n are zeroed.
  *
- * Pages: alloc_pages(n) gives exactly n pages (the unused tail of the
- * power-of-two block is given back; n == 1 goes through the hart's batch);
- * alloc_pages_order(o) gives 2^o pages aligned to their size; free_pages()
- * needs no size.  Both are free-able with either free_pages() or kfree().
+ * Pages and the GFP flags: mm/page.h.
  */
 #ifndef HARTSLAB_MM_KMALLOC_H
 #define HARTSLAB_MM_KMALLOC_H
 
 #include <stddef.h>
 
-#define GFP_KERNEL   0u
-#define __GFP_ZERO   0x1u
-#define __GFP_LOWMEM 0x2u /* physical address below 4 GiB */
+#include "mm/page.h"
 
-void *kmalloc(size_t size, unsigned int flags);
+/*
+ * kmalloc() is resolved at the call site as far as its arguments are
+ * known there: a constant size of at most 2048 bytes with GFP_KERNEL goes
+ * straight to its size class (kmalloc_class(): no size test, no table
+ * lookup), GFP_KERNEL alone to kmalloc_kernel() (no flags test, no flags
+ * argument), anything else to __kmalloc().  All three are the same
+ * allocator.
+ */
+void *__kmalloc(size_t size, unsigned int flags);
+void *kmalloc_kernel(size_t size);
+/* @cls_off: KMALLOC_CLASS_OFF(size) of a constant size. */
+void *kmalloc_class(unsigned long cls_off);
+
+/*
+ * The size classes (mm/slab.c's slab_class_size[], which a host test
+ * checks against this) as a constant expression, and the class's offset
+ * in the hart's class array (64 bytes a class; mm/kmalloc.c asserts it).
+ */
+#define KMALLOC_CLASS_IDX(n) \
+	((n) <= 8      ? 0   \
+	 : (n) <= 16   ? 1   \
+	 : (n) <= 24   ? 2   \
+	 : (n) <= 32   ? 3   \
+	 : (n) <= 48   ? 4   \
+	 : (n) <= 64   ? 5   \
+	 : (n) <= 80   ? 6   \
+	 : (n) <= 96   ? 7   \
+	 : (n) <= 112  ? 8   \
+	 : (n) <= 128  ? 9   \
+	 : (n) <= 160  ? 10  \
+	 : (n) <= 192  ? 11  \
+	 : (n) <= 224  ? 12  \
+	 : (n) <= 256  ? 13  \
+	 : (n) <= 320  ? 14  \
+	 : (n) <= 384  ? 15  \
+	 : (n) <= 448  ? 16  \
+	 : (n) <= 512  ? 17  \
+	 : (n) <= 640  ? 18  \
+	 : (n) <= 768  ? 19  \
+	 : (n) <= 896  ? 20  \
+	 : (n) <= 1024 ? 21  \
+	 : (n) <= 1280 ? 22  \
+	 : (n) <= 1536 ? 23  \
+	 : (n) <= 1792 ? 24  \
+		       : 25)
+#define KMALLOC_CLASS_STRIDE 64
+#define KMALLOC_CLASS_OFF(n) (KMALLOC_CLASS_IDX(n) * KMALLOC_CLASS_STRIDE)
+
+static inline void *kmalloc(size_t size, unsigned int flags)
+{
+	if (__builtin_constant_p(flags) && flags == 0) {
+		if (__builtin_constant_p(size) && size <= 2048)
+			return kmalloc_class(KMALLOC_CLASS_OFF(size));
+		return kmalloc_kernel(size);
+	}
+	return __kmalloc(size, flags);
+}
 void *kzalloc(size_t size, unsigned int flags);
 void *kmalloc_array(size_t n, size_t size, unsigned int flags);
 void *kcalloc(size_t n, size_t size, unsigned int flags);
 void *krealloc(const void *p, size_t new_size, unsigned int flags);
 void kfree(const void *p);
 size_t ksize(const void *p);
-
-void *alloc_pages(size_t nr_pages, unsigned int flags);
-void *alloc_pages_order(unsigned int order, unsigned int flags);
-void free_pages(void *addr);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mm: set-up and introspection of the memory manager (the allocation API
- * itself is mm/kmalloc.h).
+ * mm: set-up and reports of the memory manager (the allocation API itself
+ * is mm/kmalloc.h and mm/page.h; what tests look at is mm/introspect.h).
  *
  * Life cycle on the kernel: mm_init() once on the boot hart, then one
  * mm_add_section() per RAM region (RAM minus no-map ranges, reserved ranges
@@ -10,6 +10,8 @@
  */
 #ifndef HARTSLAB_MM_MM_H
 #define HARTSLAB_MM_MM_H
+
+#include <stddef.h>
 
 #include "lib/types.h"
 
@@ -33,7 +35,8 @@ int mm_init(unsigned int nr_harts, const int *hart_node);
  * section, or the first on a hart's node) goes into the lowest part of the
  * range that is free of @reserved; reserved pages are marked and never
  * handed out.  -EINVAL for overlap with an existing section or a range too
- * small for its own metadata, -ENOSPC when the section table is full.
+ * small for its own metadata or beyond what the port can map
+ * (port_phys_limit()), -ENOSPC when the section table is full.
  */
 int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 		   const struct mm_range *reserved, unsigned int nr_reserved);
@@ -51,6 +54,21 @@ void mm_hart_init(void);
  */
 void mm_drain_this_hart(bool all);
 
+/*
+ * Hart hot-plug.  mm_hart_offline(), on the hart about to stop: give back
+ * everything it holds (remote frees taken back, empty slabs and spares,
+ * the block cache) and park its slabs that still have objects in use;
+ * it must not allocate or free again until it comes back.  Objects other
+ * harts free into a parked hart's slabs are taken back by any hart's full
+ * drain (mm_drain_this_hart(true), which calls mm_reap_offline()), and
+ * by the hart itself once it is back: mm_hart_init() on a parked hart
+ * unparks it with fresh per-hart state.  The rules are at the end of
+ * mm/mm.c.
+ */
+void mm_hart_offline(void);
+void mm_reap_offline(void);
+bool mm_hart_is_parked(unsigned int index);
+
 struct mm_totals {
 	uint64_t managed_bytes; /* pages handed to the buddy allocator */
 	uint64_t free_bytes;	/* free in buddy (including per-hart batches) */
@@ -63,40 +81,24 @@ void mm_report(void);
 void mm_print_buddyinfo(void);
 void mm_print_slabinfo(bool per_hart);
 
-/* ---- Added by the mm implementation (introspection for tests, stats) ---- */
-
 /* What kfree/free_pages do on bad use: report + panic (default) or count. */
 enum mm_bad_use_mode { MM_BAD_USE_PANIC, MM_BAD_USE_COUNT };
 void mm_set_bad_use_mode(enum mm_bad_use_mode mode);
 unsigned long mm_bad_use_count(void);
 
-#define MM_NR_PAGE_ORDERS 19 /* orders 0 (4 KiB) .. 18 (1 GiB) */
-
-struct mm_section_info {
-	phys_addr_t base, size;
-	uint64_t meta_bytes;
-	uint64_t managed_pages;
-	uint64_t free_pages;		     /* in the buddy lists */
-	uint64_t nr_free[MM_NR_PAGE_ORDERS]; /* free blocks per order */
-	int node;
-	unsigned int nr_hart_slots;
-};
-unsigned int mm_nr_sections_added(void);
-int mm_get_section_info(unsigned int index, struct mm_section_info *info);
-
-struct mm_class_stats {
-	size_t size;
-	unsigned long in_use; /* objects allocated, not freed */
-	unsigned long slabs;
-	unsigned long allocs;
-	unsigned long local_frees;
-	unsigned long remote_frees;
-};
-unsigned int mm_nr_size_classes(void);
 /*
- * Totals over harts (@hart < 0) or one hart's view (allocs and slabs it
- * owns, frees it performed).  Exact only while the harts are quiet.
+ * Mix @len bytes of boot entropy (the device tree's /chosen/rng-seed) into
+ * the secret that keys the slabs' free lists.  Call after mm_init() and
+ * before the first mm_add_section(); -EBUSY afterwards.  Without it the
+ * secret comes from the port's entropy (time and instret on the kernel).
  */
-int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st);
+int mm_set_seed(const void *seed, size_t len);
+
+/*
+ * slab_debug=1 (mm/slab_debug.h): red zones, poison and allocation
+ * records for every slab object.  Call after mm_init() and before the
+ * first mm_add_section(); -EBUSY afterwards.
+ */
+int mm_set_slab_debug(bool on);
 
 #endif

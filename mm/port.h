@@ -3,7 +3,7 @@
  * The port layer: everything mm/ needs from the machine, and nothing more.
  *
  * mm/ is built twice from the same sources: for the kernel (HARTSLAB_KERNEL
- * defined, the header below is arch/riscv/mm_port.h) and for the host
+ * defined, the header below is kernel/mm_port.h) and for the host
  * (pthreads stand in for harts, the header is mm/host/port_host.h).  Each
  * implementation provides exactly this contract:
  *
@@ -22,18 +22,38 @@
  *	started later and calling mm_hart_init() before they allocate.
  *   unsigned int port_this_hart_id(void)
  *	The hart's hardware id (mhartid), for messages only.
+ *   bool port_irqs_disabled(void)
+ *	Are interrupts masked on this hart (MM_DEBUG precondition checks)?
+ *   uint64_t port_time_us(void)
+ *	Microseconds since some fixed point (slab_debug's records).
+ *   const char *port_symbol(uintptr_t ip, unsigned long *off)
+ *	The name of the function holding @ip and @ip's offset in it, or
+ *	NULL (then reports print the address for addr2line).
+ *   phys_addr_t port_phys_limit(void)
+ *	RAM must end at or below this physical address (what the kernel's
+ *	linear map covers).
+ *   uint64_t port_entropy(void)
+ *	A value that differs from boot to boot (time and instret).
  *   unsigned long port_irq_save(void) / void port_irq_restore(unsigned long)
  *	Mask interrupts on this hart and restore the previous state.  Both
  *	are compiler barriers.  No atomic instruction.  The saved value is
  *	opaque (the kernel's is the whole old sstatus).
- *   void *port_phys_to_virt(phys_addr_t pa) / phys_addr_t
- *port_virt_to_phys(const void *va) Linear-map conversion.  Identity on the
- *host. void port_cpu_relax(void) Spin-wait hint. void port_log(const char *fmt,
- *...) One formatted message to the console (printk on the kernel). void
- *port_panic(const char *fmt, ...)   (does not return) void
- *port_kick_other_harts(void) Ask every other online hart to call
- *mm_drain_this_hart() soon (an IPI on the kernel), and wait a bounded time for
- *them to do it.
+ *   void *port_phys_to_virt(phys_addr_t pa)
+ *   phys_addr_t port_virt_to_phys(const void *va)
+ *	Linear-map conversion (the host: an offset, 0 unless a test moves
+ *	it).
+ *   void port_cpu_relax(void)
+ *	Spin-wait hint.
+ *   void port_log(const char *fmt, ...)
+ *	One formatted message to the console (printk on the kernel).
+ *   void port_panic(const char *fmt, ...)
+ *	Does not return.
+ *   void port_kick_other_harts(void)
+ *	Ask every other online hart to call mm_drain_this_hart() soon (an
+ *	IPI on the kernel), and wait a bounded time for them to do it.
+ *   PORT_RSEQ, PORT_RSEQ_ENTRY(start, end) (optional, the kernel only)
+ *	Restartable sequences instead of interrupt masking on the slab fast
+ *	paths: kernel/mm_port.h says how they are restarted.
  *
  * Atomics are C11 <stdatomic.h> on both sides (GCC provides it freestanding;
  * on RV64 with the A extension every 8-byte operation is a single AMO or an

@@ -7,8 +7,11 @@
  *
  * Who touches what:
  *  - A slab's owner hart alone touches its ->free list, ->inuse, ->where,
- *    ->next/->prev and the class lists, always with interrupts masked, and
- *    with no atomic instruction and no lock on the fast paths.
+ *    ->tag, ->next/->prev and the class lists: the slow paths with
+ *    interrupts masked, the fast paths (kmalloc.c) with interrupts masked
+ *    or as restartable sequences, with no atomic instruction and no lock.
+ *    A hart's current slab of a class is frozen (slab.h): no ->inuse
+ *    while current, recounted by unset_current().
  *  - Any other hart frees into a slab only through slab->remote: a CAS push
  *    (release) of the object, whose link was written before the CAS.  The
  *    owner takes the whole list with one atomic exchange (acquire), which
@@ -29,7 +32,7 @@
  * the owner finds its current slab exhausted it detaches it with
  * CAS(0 -> FULL) (failing if a remote free slipped in, which it then takes).
  * The first remote free into a FULL slab moves it to QUEUED in the same CAS
- * and then pushes the slab onto the owner's revisit stack (mm_hart->revisit,
+ * and then pushes the slab onto the owner's revisit stack (slab_hart->revisit,
  * another push-only / take-all list).  A QUEUED slab is never released or
  * re-listed by anyone but the owner's revisit pass, and only one CAS can
  * see FULL, so a slab is queued at most once per detachment.  The owner
@@ -41,8 +44,12 @@
  * (detached), c->spare (one empty slab).  Empty slabs go back to the buddy
  * allocator beyond the spare.
  *
- * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.
+ * Lock order: slab code holds no lock on its allocation and free paths; it
+ * calls into buddy.c (section locks) with interrupts masked.  The one lock
+ * of this file, geom_lock (the registry of named caches' geometries), is
+ * taken by drains and by cache creation and destruction, before any
+ * section lock.  Out of memory it returns NULL: what to do then
+ * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"
 
@@ -50,8 +57,7 @@
 #include <string.h>
 
 #include "mm/buddy.h"
-#include "mm/core.h"
-#include "mm/kmalloc.h"
+#include "mm/spinlock.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -72,22 +78,79 @@ const uint16_t slab_class_size[MM_NR_CLASSES] = {
 uint8_t slab_class_idx[SLAB_IDX_SIZE];
 
 _Static_assert(sizeof(struct mm_class) == 64, "kmalloc scales by 64");
-_Static_assert(offsetof(struct mm_hart, cls_none) ==
+_Static_assert(offsetof(struct slab_hart, cls_none) ==
 		       MM_NR_CLASSES * sizeof(struct mm_class),
 	       "cls_none follows cls[]");
+
+/* Every hart's slabs, by index (remote frees find the owner here). */
+static struct slab_hart *slab_harts[MM_MAX_HARTS];
+static uint64_t slab_secret;
 
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
 
-struct class_geom {
-	uint32_t nr_objs, first_off, recip;
-};
-static struct class_geom geom[MM_NR_CLASSES];
+static struct slab_geom geom[MM_NR_CLASSES];
+/* The kmalloc classes' random orders: sum of nr_objs over the classes. */
+#define SEQ_POOL 6144
+static uint16_t seq_pool[SEQ_POOL];
 
-void slab_init_classes(void)
+/*
+ * Named caches' geometries (mm/cache.c), so that drains reach their
+ * classes.  The lock is taken with interrupts masked, before any section
+ * lock (a drain releases slabs to buddy.c while holding it).
+ */
+static struct slab_geom *geom_list;
+static struct mm_spinlock geom_lock;
+/* Bumped by every mm_init(): geometries of an earlier one are gone. */
+unsigned long slab_epoch;
+
+void slab_geom_compute(struct slab_geom *g)
+{
+	uint32_t n;
+
+	if (g->stride < g->size)
+		g->stride = g->size;
+	n = (SLAB_SIZE - sizeof(struct slab)) / g->stride;
+	g->nr_objs = n;
+	g->first_off = SLAB_SIZE - n * g->stride;
+	g->recip = (uint32_t)(((1ULL << 32) + g->stride - 1) / g->stride);
+}
+
+void slab_geom_register(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+
+	g->next = geom_list;
+	geom_list = g;
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+void slab_geom_unregister(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+	struct slab_geom **pp;
+
+	for (pp = &geom_list; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/* The owner @h's class of slab @s: a kmalloc class or a cache's. */
+static struct mm_class *class_of_slab(struct slab_hart *h, const struct slab *s)
+{
+	if (likely(s->cls < MM_NR_CLASSES))
+		return &h->cls[s->cls];
+	return &s->geom->per_hart[h->index];
+}
+
+void slab_init_classes(uint64_t secret)
 {
 	unsigned int i, c = 0;
 
+	slab_secret = secret;
 	for (i = 0; i < SLAB_IDX_SIZE; i++) {
 		if (i > SLAB_MAX_SIZE) {
 			slab_class_idx[i] = MM_NR_CLASSES;
@@ -98,16 +161,27 @@ void slab_init_classes(void)
 		slab_class_idx[i] = c;
 	}
 	for (c = 0; c < MM_NR_CLASSES; c++) {
-		uint32_t size = slab_class_size[c];
-		uint32_t n = (SLAB_SIZE - sizeof(struct slab)) / size;
-
-		geom[c].nr_objs = n;
-		geom[c].first_off = SLAB_SIZE - n * size;
-		geom[c].recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
+		memset(&geom[c], 0, sizeof(geom[c]));
+		geom[c].size = geom[c].stride = slab_class_size[c];
+		geom[c].cls = c;
+		geom[c].node = -1;
+		slab_geom_compute(&geom[c]);
 	}
+	{
+		uint32_t used = 0;
+
+		for (c = 0; c < MM_NR_CLASSES; c++) {
+			if (used + geom[c].nr_objs > SEQ_POOL)
+				break; /* (asserted by a host test) */
+			slab_geom_shuffle(&geom[c], seq_pool + used, c);
+			used += geom[c].nr_objs;
+		}
+	}
+	geom_list = NULL;
+	mm_spin_init(&geom_lock);
+	slab_epoch++;
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
-	slab_none.inuse = 1;
 }
 
 unsigned int slab_class_of(size_t size)
@@ -115,22 +189,96 @@ unsigned int slab_class_of(size_t size)
 	return slab_class_idx[size];
 }
 
-void slab_hart_init(struct mm_hart *h)
+struct slab_hart *slab_this_hart(void)
+{
+	return slab_harts[port_this_hart()];
+}
+
+void slab_reset_harts(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		slab_harts[i] = NULL;
+}
+
+static uintptr_t fast_span_of(const struct slab_hart *h);
+
+void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 {
 	unsigned int c;
 
+	memset(h, 0, sizeof(*h));
+	h->index = index;
+	h->node = node;
 	for (c = 0; c < MM_NR_CLASSES; c++) {
 		struct mm_class *k = &h->cls[c];
 
 		k->cur = &slab_none;
 		k->partial = k->full = k->spare = NULL;
-		mm_stat_set(&k->nr_alloc, 0);
+		mm_stat_set(&k->local_frees, 0);
 		mm_stat_set(&k->nr_slabs, 0);
 		mm_stat_set(&k->remote_frees, 0);
 		mm_stat_set(&k->taken_back, 0);
 	}
 	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
+	mm_stat_set(&h->fast_span, fast_span_of(h));
+	slab_harts[index] = h;
+}
+
+/*
+ * kfree's fast range.  The run of abutting sections holding the first
+ * section; a hart's fast span covers the slab headers in [slot, fast_hi)
+ * when its slot lies in the run (fast_hi is aligned down to SLAB_SIZE, so
+ * a whole slab below it ends inside the run).  Written by whoever adds a
+ * section, on one hart at a time (mm.c serialises adds).
+ */
+static uintptr_t run_lo, run_hi, fast_hi;
+
+static uintptr_t fast_span_of(const struct slab_hart *h)
+{
+	uintptr_t a = (uintptr_t)h;
+
+	return a >= run_lo && a < fast_hi ? fast_hi - a : 0;
+}
+
+/*
+ * A section was published: widen kfree's fast range if it abuts the run.
+ * The run only ever grows (a section elsewhere is left to the slow path),
+ * so a hart that reads its span while we store it gets a range inside the
+ * old or the new run: mapped section memory either way.
+ */
+void slab_fast_range_update(void)
+{
+	unsigned int i, n = section_count();
+	bool grew = true;
+
+	if (!n)
+		run_lo = run_hi = fast_hi = 0;
+	while (grew) {
+		grew = false;
+		for (i = 0; i < n; i++) {
+			struct mm_section *s = section_get(i);
+
+			if (run_lo == run_hi) {
+				run_lo = s->vbase;
+				run_hi = s->vend;
+				grew = true;
+			} else if (s->vend == run_lo) {
+				run_lo = s->vbase;
+				grew = true;
+			} else if (s->vbase == run_hi) {
+				run_hi = s->vend;
+				grew = true;
+			}
+		}
+	}
+	fast_hi = align_down(run_hi, SLAB_SIZE);
+	for (i = 0; i < MM_MAX_HARTS; i++)
+		if (slab_harts[i])
+			mm_stat_set(&slab_harts[i]->fast_span,
+				    fast_span_of(slab_harts[i]));
 }
 
 /* ---- debug poisoning ---- */
@@ -138,8 +286,11 @@ void slab_hart_init(struct mm_hart *h)
 #if MM_DEBUG
 #define POISON_FREE 0x6b
 
+/* Objects of a cache with a constructor keep their constructed state. */
 void slab_debug_poison(struct slab *s, void *obj)
 {
+	if (s->geom->ctor || s->geom->debug)
+		return;
 	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
 	       s->size - sizeof(uintptr_t));
 }
@@ -149,6 +300,8 @@ void slab_debug_check_alloc(struct slab *s, void *obj)
 	const unsigned char *p = obj;
 	uint32_t i;
 
+	if (s->geom->ctor || s->geom->debug) /* slab_debug=1 checks */
+		return;
 	for (i = sizeof(uintptr_t); i < s->size; i++)
 		if (p[i] != POISON_FREE) {
 			port_log("mm: hart %u: object %p (size %u) written "
@@ -191,11 +344,89 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
+/* ---- random object order (CONFIG_SLAB_FREELIST_RANDOM's idea) ---- */
+
+bool slab_freelist_random = true;
+
+/* splitmix64: the boot secret stretched into a stream. */
+static uint64_t rand_next(uint64_t *state)
 {
-	const struct class_geom *g = &geom[cls];
-	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(h->node);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random permutation of 0..@g->nr_objs-1 into @seq (Fisher-Yates over
+ * the stream seeded by the boot secret and @salt), kept by @g: every new
+ * slab of @g links its objects in this order from a random start.
+ */
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt)
+{
+	uint64_t st = slab_secret ^ (salt * 0xd6e8feb86659fd93ULL);
+	uint32_t i;
+
+	for (i = 0; i < g->nr_objs; i++)
+		seq[i] = (uint16_t)i;
+	for (i = g->nr_objs - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rand_next(&st) % (i + 1));
+		uint16_t t = seq[i];
+
+		seq[i] = seq[j];
+		seq[j] = t;
+	}
+	g->random_seq = seq;
+}
+
+static void init_obj(const struct slab_geom *g, struct slab *s, char *obj)
+{
+	if (g->obj_init) {
+		g->obj_init(g, obj);
+	} else if (g->ctor) {
+		g->ctor(obj);
+		*(uintptr_t *)(obj + g->ctor_word_off) = *(uintptr_t *)obj;
+	} else {
+		slab_debug_poison(s, obj);
+	}
+}
+
+/*
+ * Link @s's objects in @g's random order, starting at a position drawn
+ * from the slab's key (different for every slab and boot), ending at the
+ * header.  About six instructions an object more than address order, on
+ * the slab-creation path only.
+ */
+static void link_random(const struct slab_geom *g, struct slab *s)
+{
+	const uint16_t *seq = g->random_seq;
+	uint32_t n = g->nr_objs, pos, k;
+	uint64_t st = s->key;
+	char *base = (char *)s->first;
+	char *prev;
+
+	pos = (uint32_t)(rand_next(&st) % n);
+	prev = base + (size_t)seq[pos] * g->stride;
+	s->free = prev;
+	for (k = 1; k < n; k++) {
+		char *obj;
+
+		if (++pos == n)
+			pos = 0;
+		obj = base + (size_t)seq[pos] * g->stride;
+		*(uintptr_t *)prev = slab_link(s, obj);
+		prev = obj;
+	}
+	*(uintptr_t *)prev = slab_link(s, s);
+}
+
+static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
+	uint32_t size = g->stride, i;
+	struct slab *s =
+		buddy_alloc_slab(SLAB_ORDER, g->node < 0 ? h->node : g->node);
 	char *obj;
 
 	if (!s)
@@ -203,24 +434,43 @@ static struct slab *slab_new(struct mm_hart *h, unsigned int cls)
 	memset(s, 0, sizeof(*s));
 	s->magic = SLAB_MAGIC;
 	s->owner = h->index;
-	s->cls = cls;
-	s->size = size;
+	s->cls = g->cls;
+	s->geom = g;
+	s->size = g->size;
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
-	s->key = mm_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
-	s->tag = (uintptr_t)s ^ h->slab_tag;
+	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
+	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR ^
+		 (g->debug ? SLAB_TAG_DEBUG : 0);
 	atomic_init(&s->remote, 0);
-	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
+	if (g->random_seq && slab_freelist_random) {
+		/* Constructed first: the links overwrite first words. */
+		for (i = 0; i < g->nr_objs; i++, obj += size)
+			init_obj(g, s, obj);
+		link_random(g, s);
+		mm_stat_add(&c->nr_slabs, 1);
+		return s;
+	}
+	/* Free list in address order, ending at the header. */
 	s->free = obj;
 	for (i = 0; i < g->nr_objs; i++, obj += size) {
 		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
 
-		slab_debug_poison(s, obj);
+		if (g->obj_init) {
+			g->obj_init(g, obj); /* slab_debug: also the ctor */
+		} else if (g->ctor) {
+			g->ctor(obj);
+			*(uintptr_t *)(obj + g->ctor_word_off) =
+				*(uintptr_t *)obj;
+		} else {
+			slab_debug_poison(s, obj);
+		}
 		*(uintptr_t *)obj = slab_link(s, next);
 	}
-	mm_stat_add(&h->cls[cls].nr_slabs, 1);
+	mm_stat_add(&c->nr_slabs, 1);
 	return s;
 }
 
@@ -229,7 +479,7 @@ static void slab_release(struct mm_class *c, struct slab *s)
 	s->magic = 0;
 	s->tag = 0;
 	mm_stat_add(&c->nr_slabs, (unsigned long)-1);
-	buddy_free_slab(s);
+	buddy_free_slab(s, SLAB_ORDER);
 }
 
 /* An empty slab leaves the lists: kept as the spare or released. */
@@ -261,7 +511,8 @@ static unsigned int slab_splice(struct mm_class *c, struct slab *s,
 		return 0;
 	*last = slab_link(s, s->free);
 	s->free = list;
-	s->inuse -= n;
+	if (s->where != SLAB_CUR)
+		s->inuse -= n;
 	mm_stat_add(&c->taken_back, n);
 	return n;
 }
@@ -282,7 +533,7 @@ static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
 }
 
 /* Re-list the slabs other harts queued for us (state QUEUED, list FULL). */
-static void slab_process_revisit(struct mm_hart *h)
+static void slab_process_revisit(struct slab_hart *h)
 {
 	struct slab *s, *next;
 
@@ -291,7 +542,7 @@ static void slab_process_revisit(struct mm_hart *h)
 	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
-		struct mm_class *c = &h->cls[s->cls];
+		struct mm_class *c = class_of_slab(h, s);
 		uintptr_t head;
 
 		next = s->revisit_next;
@@ -305,6 +556,36 @@ static void slab_process_revisit(struct mm_hart *h)
 		else
 			list_add_slab(c, s, SLAB_PARTIAL);
 	}
+}
+
+/* Objects on @s's own free list (bounded: a corrupt list cannot loop). */
+uint32_t slab_free_count(const struct slab *s)
+{
+	const uintptr_t *p = s->free;
+	uint32_t n = 0;
+
+	while ((const void *)p != (const void *)s && n < s->nr_objs) {
+		n++;
+		p = slab_unlink(s, *p);
+	}
+	return n;
+}
+
+/* @s becomes @c's current slab: frozen, its tag matches (see slab.h). */
+static void set_current(struct mm_class *c, struct slab *s)
+{
+	s->where = SLAB_CUR;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	c->cur = s;
+}
+
+/* @s stops being current: its tag stops matching, ->inuse is recounted. */
+static void unset_current(struct mm_class *c, struct slab *s)
+{
+	c->cur = &slab_none;
+	s->tag ^= SLAB_TAG_NOT_CUR;
+	s->inuse = s->nr_objs - slab_free_count(s);
+	s->where = 0;
 }
 
 /*
@@ -325,17 +606,32 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 			    memory_order_release, memory_order_relaxed))
 			break;
 	}
-	c->cur = &slab_none;
-	s->inuse -= SLAB_CUR_BIAS;
+	unset_current(c, s);
 	list_add_slab(c, s, SLAB_FULL);
 	return true;
 }
 
-/* Interrupts masked.  Find an object for class @cls of hart @h. */
-static void *slab_refill(struct mm_hart *h, unsigned int cls)
+/*
+ * Interrupts masked, on hart @h.  Find an object for class @cls: the
+ * current slab, remote frees into it, a partial slab, the spare, a new
+ * slab; NULL when the buddy allocator has no block either.
+ */
+void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
-	struct mm_class *c = &h->cls[cls];
+	return slab_alloc_refill_geom(h, &h->cls[cls], &geom[cls]);
+}
+
+void *slab_alloc_refill_geom(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
 	struct slab *s;
+	void *p;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	p = slab_alloc_fast(c);
+	if (p)
+		return p;
 
 	slab_process_revisit(h);
 	s = c->cur;
@@ -349,48 +645,13 @@ static void *slab_refill(struct mm_hart *h, unsigned int cls)
 			s = c->spare;
 			c->spare = NULL;
 		} else {
-			s = slab_new(h, cls);
+			s = slab_new(h, c, g);
 			if (!s)
 				return NULL;
 		}
-		s->where = SLAB_CUR;
-		s->inuse += SLAB_CUR_BIAS;
-		c->cur = s;
+		set_current(c, s);
 	}
 	return slab_alloc_fast(c);
-}
-
-void *slab_alloc_slow(size_t size, unsigned int flags)
-{
-	unsigned int cls = slab_class_of(size), attempt;
-	unsigned long irq;
-	void *p = NULL;
-
-	for (attempt = 0; attempt < 2 && !p; attempt++) {
-		struct mm_hart *h;
-
-		if (attempt)
-			mm_reclaim();
-		irq = port_irq_save();
-		h = mm_this_hart();
-		if (unlikely(!h->ready)) {
-			port_irq_restore(irq);
-			mm_hart_init();
-			irq = port_irq_save();
-			h = mm_this_hart();
-			if (!h->ready) {
-				port_irq_restore(irq);
-				return NULL;
-			}
-		}
-		p = slab_alloc_fast(&h->cls[cls]);
-		if (!p)
-			p = slab_refill(h, cls);
-		port_irq_restore(irq);
-	}
-	if (p && (flags & __GFP_ZERO))
-		memset(p, 0, slab_class_size[cls]);
-	return p;
 }
 
 /* ---- frees that left the fast path ---- */
@@ -430,12 +691,13 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	list_add_slab(c, s, SLAB_PARTIAL);
 }
 
-static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
+static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
-	struct mm_class *c = &h->cls[s->cls];
+	struct mm_class *c = class_of_slab(h, s);
 	unsigned long irq = port_irq_save();
 
+	MM_BUG_ON(s->owner != port_this_hart());
 	if (slab_obj_looks_free(s, va) && slab_obj_is_free(s, va)) {
 		port_irq_restore(irq);
 		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree", (void *)va);
@@ -444,6 +706,11 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 	slab_debug_poison(s, (void *)va);
 	*(uintptr_t *)va = slab_link(s, s->free);
 	s->free = (void *)va;
+	mm_stat_add(&c->local_frees, 1);
+	if (s->where == SLAB_CUR) { /* frozen: no count, stays current */
+		port_irq_restore(irq);
+		return;
+	}
 	s->inuse--;
 	if (s->where == SLAB_FULL)
 		slab_try_attach(c, s);
@@ -456,7 +723,7 @@ static void slab_free_local_slow(struct mm_hart *h, struct slab *s,
 
 static void slab_queue_revisit(struct slab *s)
 {
-	struct mm_hart *owner = mm_harts[s->owner];
+	struct slab_hart *owner = slab_harts[s->owner];
 	struct slab *top =
 		atomic_load_explicit(&owner->revisit, memory_order_relaxed);
 
@@ -470,9 +737,9 @@ static void slab_queue_revisit(struct slab *s)
 
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
-	struct mm_hart *me = mm_this_hart();
+	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls;
+	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -498,8 +765,13 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	if (me->ready)
-		mm_stat_add(&me->cls[cls].remote_frees, 1);
+	/* cls may be SLAB_CLS_CACHE: cls_none, which follows cls[]. */
+	if (me)
+		mm_stat_add(
+			&((struct mm_class *)((char *)me +
+					      cls * sizeof(struct mm_class)))
+				 ->remote_frees,
+			1);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -513,7 +785,7 @@ void slab_free_slow(struct slab *s, uintptr_t va)
 		return;
 	}
 	if (s->owner == port_this_hart())
-		slab_free_local_slow(mm_this_hart(), s, va);
+		slab_free_local_slow(slab_harts[s->owner], s, va);
 	else
 		slab_free_remote(s, va);
 }
@@ -531,17 +803,16 @@ size_t slab_ksize(const struct slab *s, uintptr_t va)
 
 /* ---- drain ---- */
 
-static void drain_class(struct mm_class *c, bool all)
+static inline __attribute__((always_inline)) void
+drain_class(struct mm_class *c, bool all)
 {
 	struct slab *s, *next;
 
 	s = c->cur;
 	if (s != &slab_none) {
 		slab_take_remote(c, s);
-		if (all && s->inuse == SLAB_CUR_BIAS) {
-			c->cur = &slab_none;
-			s->inuse = 0;
-			s->where = 0;
+		if (all && slab_free_count(s) == s->nr_objs) {
+			unset_current(c, s);
 			slab_retire(c, s);
 		}
 	}
@@ -559,12 +830,187 @@ static void drain_class(struct mm_class *c, bool all)
 	}
 }
 
-/* Interrupts masked by the caller. */
-void slab_drain_hart(struct mm_hart *h, bool all)
+/* Interrupts masked by the caller, on hart @h. */
+void slab_drain_hart(struct slab_hart *h, bool all)
 {
+	struct slab_geom *g;
+	unsigned long irq;
 	unsigned int c;
 
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		drain_class(&g->per_hart[h->index], all);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next, ++*slabs)
+		n += s->inuse;
+	return n;
+}
+
+/* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
+static unsigned long remote_count(const struct slab *s)
+{
+	uintptr_t *p = (uintptr_t *)(atomic_load_explicit(
+					     &s->remote, memory_order_acquire) &
+				     ~REMOTE_STATE);
+	unsigned long n = 0;
+
+	for (; p && (void *)p != (void *)s && n < s->nr_objs;
+	     p = slab_unlink(s, *p))
+		n++;
+	return n;
+}
+
+static unsigned long list_remote(const struct slab *s)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next)
+		n += remote_count(s);
+	return n;
+}
+
+/*
+ * A named cache's remote frees are not counted per cache (the freer adds
+ * them to its cls_none, which no report reads: the remote path stays as
+ * short as for kmalloc), so the objects waiting on remote lists are
+ * counted here, from the lists.
+ */
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs)
+{
+	unsigned long n = 0, k = 0;
+
+	if (c->cur != &slab_none) {
+		n += c->cur->nr_objs - slab_free_count(c->cur);
+		n -= remote_count(c->cur);
+		k++;
+	}
+	n += list_inuse(c->partial, &k) + list_inuse(c->full, &k);
+	n -= list_remote(c->partial) + list_remote(c->full);
+	if (c->spare)
+		k++;
+	*in_use = n;
+	*slabs = k;
+}
+
+/* ---- hart hot-plug: parking a hart's slabs (mm.c's mm_hart_offline) ---- */
+
+/*
+ * @s (not current, on no list) leaves its owner's attention: take what
+ * was pushed to it, release it if that emptied it, else detach it as FULL
+ * on the full list, exactly as slab_detach_cur() does for an exhausted
+ * current slab.  From then on the first remote free queues it on the
+ * owner's revisit stack, so every object freed into it is reachable.
+ */
+static bool park_slab(struct mm_class *c, struct slab *s)
+{
+	for (;;) {
+		uintptr_t expect = 0;
+
+		slab_take_remote(c, s);
+		if (s->inuse == 0) {
+			slab_release(c, s);
+			return true;
+		}
+		/* Release: as in slab_detach_cur() (->revisit_next reads). */
+		if (atomic_compare_exchange_strong_explicit(
+			    &s->remote, &expect, REMOTE_FULL,
+			    memory_order_release, memory_order_relaxed))
+			break;
+	}
+	list_add_slab(c, s, SLAB_FULL);
+	return false;
+}
+
+/* Park every slab of class @c (slab_park_hart() below). */
+static void park_class(struct mm_class *c)
+{
+	struct slab *s = c->cur;
+
+	if (s != &slab_none) {
+		unset_current(c, s);
+		park_slab(c, s);
+	}
+	while ((s = c->partial)) {
+		list_del_slab(c, s);
+		park_slab(c, s);
+	}
+	if (c->spare) {
+		slab_release(c, c->spare);
+		c->spare = NULL;
+	}
+}
+
+/*
+ * On hart @h going offline, interrupts masked: every slab with objects
+ * in use is parked as FULL (above), every empty one (the spares too) goes
+ * back to the buddy allocator, in the kmalloc classes and in every
+ * registered geometry's class of @h (named caches, slab_debug twins), the
+ * same set slab_drain_hart() walks.  Slabs already FULL stay as they are
+ * (FULL or QUEUED: a queued one is on @h's revisit stack, taken below or
+ * by a reaper).  Afterwards no slab is current, no list but ->full is
+ * non-empty, and @h may be reaped by another hart (slab_reap_parked).
+ */
+void slab_park_hart(struct slab_hart *h)
+{
+	struct slab_geom *g;
+	unsigned long irq;
+	unsigned int cls;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	slab_process_revisit(h);
+	for (cls = 0; cls < MM_NR_CLASSES; cls++)
+		park_class(&h->cls[cls]);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		park_class(&g->per_hart[h->index]);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/*
+ * Reap the parked hart @h from another hart, interrupts masked: the
+ * caller (mm.c) holds @h's park lock and has seen @h parked under it, so
+ * @h runs no mm code and this hart stands in for the owner; the lock's
+ * acquire/release carries the owner-only fields between the parking hart,
+ * successive reapers and the owner when it comes back.  Every slab a
+ * remote free queued is taken off the revisit stack (acquire, as in
+ * slab_process_revisit()); its remote list is taken (QUEUED -> 0,
+ * acquire) and spliced; an empty slab goes back to the buddy allocator,
+ * any other is parked again (0 -> FULL), so the next remote free queues
+ * it again.  Slabs nobody freed into stay on ->full untouched.  Returns
+ * the number of slabs released.
+ */
+unsigned int slab_reap_parked(struct slab_hart *h)
+{
+	struct slab *s, *next;
+	unsigned int released = 0;
+
+	mm_assert_irqs_off();
+	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
+		return 0;
+	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
+	for (; s; s = next) {
+		struct mm_class *c = class_of_slab(h, s);
+		uintptr_t head;
+
+		next = s->revisit_next;
+		head = atomic_exchange_explicit(&s->remote, 0,
+						memory_order_acquire);
+		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
+		list_del_slab(c, s);
+		released += park_slab(c, s);
+	}
+	return released;
 }

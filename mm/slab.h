@@ -18,9 +18,10 @@
 #define HARTSLAB_MM_SLAB_H
 
 #include <stdatomic.h>
+#include <stddef.h>
 
 #include "lib/types.h"
-#include "mm/port.h"
+#include "mm/internal.h"
 
 #define SLAB_SHIFT    14
 #define SLAB_SIZE     (1UL << SLAB_SHIFT)
@@ -30,11 +31,19 @@
 #define MM_NR_CLASSES 26
 
 /*
- * While a slab is its class's current slab, ->inuse carries this bias, so
- * the free fast path's "about to become empty" test never fires for it
- * (a hot kmalloc/kfree pair stays on the fast path).
+ * A hart's current slab of a class is frozen, as SLUB freezes its per-CPU
+ * slab: its ->inuse is not kept while it is current (the fast paths do not
+ * count), and it is recomputed from the free list when it stops being
+ * current.  ->tag is the owner's struct slab_hart address only while the
+ * slab is current; otherwise it has SLAB_TAG_NOT_CUR flipped (0 once
+ * released).  So kfree's one compare of the tag against its own slot
+ * address checks "a slab header", "this hart's" and "current" at once, and
+ * every other free takes the exact slow path.  User data does not hold an
+ * mm-internal address by accident, and slots are 64-byte aligned, so
+ * neither form is 0.
  */
-#define SLAB_CUR_BIAS (1u << 20)
+#define SLAB_TAG_NOT_CUR 2UL
+#define SLAB_TAG_DEBUG	 4UL /* a slab_debug slab: never a fast-path tag */
 
 /* slab->where: which of the owner's lists holds the slab. */
 enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
@@ -44,67 +53,80 @@ enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
 #define REMOTE_QUEUED 2UL /* on its owner's revisit list */
 #define REMOTE_STATE  3UL
 
-/*
- * Counters written by one hart and read by anyone.  On the kernel a plain
- * volatile load/store (GCC 12 turns a relaxed atomic store into amoswap on
- * RV64, an atomic instruction the fast paths must not have); on the host
- * relaxed atomics, so that ThreadSanitizer knows the race is intended.
- */
-#ifdef HARTSLAB_KERNEL
-typedef unsigned long mm_stat_t;
-
-static inline void mm_stat_add(mm_stat_t *c, unsigned long n)
-{
-	*(volatile unsigned long *)c = *(volatile unsigned long *)c + n;
-}
-
-static inline unsigned long mm_stat_read(const mm_stat_t *c)
-{
-	return *(const volatile unsigned long *)c;
-}
-
-static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
-{
-	*(volatile unsigned long *)c = v;
-}
-#else
-typedef _Atomic unsigned long mm_stat_t;
-
-static inline void mm_stat_add(mm_stat_t *c, unsigned long n)
-{
-	atomic_store_explicit(c,
-			      atomic_load_explicit(c, memory_order_relaxed) + n,
-			      memory_order_relaxed);
-}
-
-static inline unsigned long mm_stat_read(const mm_stat_t *c)
-{
-	return atomic_load_explicit((mm_stat_t *)c, memory_order_relaxed);
-}
-
-static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
-{
-	atomic_store_explicit(c, v, memory_order_relaxed);
-}
-#endif
-
 struct slab {
 	/* Owner-only, hot: first cache line. */
 	void *free;	 /* next object to hand out; == slab: none */
 	uint64_t key;	 /* free-link encoding key */
-	uintptr_t tag;	 /* slab ^ owner's mm_hart->slab_tag */
+	uintptr_t tag;	 /* owner's slab_hart address while current (above) */
 	uintptr_t first; /* address of object 0 */
 	uint32_t recip;	 /* ceil(2^32 / size), for the interior test */
-	uint32_t inuse;	 /* objects not on ->free */
+	uint32_t inuse;	 /* objects not on ->free; stale while current */
 	uint16_t owner;	 /* hart index */
 	uint8_t cls;
 	uint8_t where; /* SLAB_* */
 	uint32_t magic;
 	uint32_t size, nr_objs;
+	/*
+	 * (slab ^ key) >> SLAB_SHIFT: a word w of an object of this slab
+	 * "looks free" (is an encoded link, next ^ key with next in this
+	 * slab) exactly when w >> SLAB_SHIFT equals this.
+	 */
+	uint64_t link_hi;
 	struct slab *next, *prev; /* the owner's list named by ->where */
 	/* Written by other harts: second cache line. */
 	_Atomic uintptr_t remote __attribute__((aligned(64)));
 	struct slab *revisit_next; /* set by the freer that queues the slab */
+	const struct slab_geom *geom; /* immutable: the class or cache */
+};
+
+/*
+ * slab->cls of a named cache's slab (mm/cache.c): no kmalloc class.  A
+ * remote free counts itself in the freer's h->cls[cls], which for this
+ * value is cls_none (never reported), so the remote path needs no test.
+ */
+#define SLAB_CLS_CACHE MM_NR_CLASSES
+
+struct mm_class;
+
+/*
+ * The shape of a class's objects: a kmalloc class's (slab.c's table) or a
+ * named cache's (mm/cache.c).  Immutable while any slab uses it.
+ */
+struct slab_geom {
+	uint32_t size;	    /* what ksize() reports */
+	uint32_t stride;    /* distance between objects (>= size) */
+	uint32_t nr_objs;   /* per slab */
+	uint32_t first_off; /* object 0's offset in the slab */
+	uint32_t recip;	    /* ceil(2^32 / stride) */
+	uint8_t cls;	    /* kmalloc class, or SLAB_CLS_CACHE */
+	/*
+	 * Constructor, run on every object of a new slab.  The free link
+	 * overwrites an object's first word, so the constructed value of
+	 * that word is kept at ctor_word_off and put back by the cache's
+	 * allocation (mm/cache.c).
+	 */
+	void (*ctor)(void *obj);
+	uint32_t ctor_word_off;
+	int node; /* slabs from this node's memory; -1: the owner hart's */
+	const char *name; /* for reports: "kmalloc-64", a cache's name */
+	/*
+	 * slab_debug=1 (mm/slab_debug.c): the red zone starts at dbg_off
+	 * (after the object and a constructor's word), the object's record
+	 * follows it; obj_init prepares each object of a new slab.  Debug
+	 * slabs' tags carry SLAB_TAG_DEBUG, so kfree's fast path never
+	 * takes their objects.
+	 */
+	bool debug;
+	uint32_t dbg_off;
+	void (*obj_init)(const struct slab_geom *g, void *obj);
+	/*
+	 * Random object order of new slabs (slab_geom_shuffle()): a
+	 * permutation of 0..nr_objs-1; NULL: address order.
+	 */
+	const uint16_t *random_seq;
+	/* SLAB_CLS_CACHE: one class per hart, indexed by hart index. */
+	struct mm_class *per_hart;
+	struct slab_geom *next; /* registered geometries (slab.c's lock) */
 };
 
 /* One size class on one hart: only that hart touches the lists. */
@@ -114,15 +136,39 @@ struct mm_class {
 	struct slab *full;    /* detached: no free objects when last seen */
 	struct slab *spare;   /* one empty slab kept back */
 	/* Written by the owner only; read by stats (relaxed). */
-	mm_stat_t nr_alloc;
+	mm_stat_t local_frees; /* counted on the slow path only */
 	mm_stat_t nr_slabs;
 	mm_stat_t remote_frees; /* this hart freed others' objects */
 	mm_stat_t taken_back;	/* remote frees taken back */
 };
 
+#define SLAB_IDX_SIZE 4096
+
+/*
+ * One hart's slabs: touched by that hart only, with interrupts masked,
+ * apart from the revisit stack (any hart pushes) and fast_span (widened by
+ * whoever adds a section).
+ */
+struct slab_hart {
+	struct mm_class cls[MM_NR_CLASSES];
+	/* kmalloc of 2049..4095 bytes lands here: never has an object. */
+	struct mm_class cls_none;
+	/*
+	 * kfree's fast range: a slab header in [this slot, this slot +
+	 * fast_span) lies in mapped section memory (0: no fast frees).
+	 * Written by whoever adds a section (any hart), only ever widened
+	 * over sections that abut the run holding the slot, so any value
+	 * the owner reads, old or new, still covers mapped memory only.
+	 */
+	mm_stat_t fast_span;
+	unsigned int index;
+	int node;
+	/* shared: slabs other harts queued for this one (Treiber stack). */
+	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+} __attribute__((aligned(64)));
+
 extern struct slab slab_none;
 /* Class index by request size 0..4095; MM_NR_CLASSES above 2048. */
-#define SLAB_IDX_SIZE 4096
 extern uint8_t slab_class_idx[SLAB_IDX_SIZE];
 extern const uint16_t slab_class_size[MM_NR_CLASSES];
 
@@ -154,7 +200,8 @@ static inline bool slab_obj_looks_free(const struct slab *s, uintptr_t va)
 {
 	uintptr_t w = *(const uintptr_t *)va;
 
-	return ((w ^ s->key ^ va) >> SLAB_SHIFT) == 0;
+	(void)va;
+	return (w >> SLAB_SHIFT) == s->link_hi;
 }
 
 #if MM_DEBUG
@@ -181,49 +228,146 @@ static inline void *slab_alloc_fast(struct mm_class *c)
 	s->free = slab_unlink(s, *obj);
 	slab_debug_check_alloc(s, obj);
 	*obj = 0;
-	s->inuse++;
-	mm_stat_add(&c->nr_alloc, 1);
 	return obj;
 }
 
 /*
- * Push onto the owner's own slab.  false: take the slow path (a test
- * failed, or the slab was full or is about to become empty).
+ * Push onto this hart's current slab @s (the caller checked the tag).
+ * false: take the slow path (not an object start, or it looks free).
+ * The slab stays current whatever its fill: no count, no list move.
  */
 static inline bool slab_free_fast(struct slab *s, uintptr_t va)
 {
 	uint64_t key = s->key; /* immutable: loaded once */
 	unsigned long flags;
-	uint32_t n;
-	void *old;
 
-	if (unlikely(!slab_obj_valid(s, va) ||
-		     !((*(const uintptr_t *)va ^ key ^ va) >> SLAB_SHIFT)))
+	if (unlikely(!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
 	flags = port_irq_save();
-	old = s->free;
-	n = s->inuse - 1;
-	if (unlikely(old == (void *)s || !n)) {
-		port_irq_restore(flags);
-		return false;
-	}
 	slab_debug_poison(s, (void *)va);
-	*(uintptr_t *)va = (uintptr_t)old ^ key; /* slab_link() */
+	*(uintptr_t *)va = (uintptr_t)s->free ^ key; /* slab_link() */
 	s->free = (void *)va;
-	s->inuse = n;
 	port_irq_restore(flags);
 	return true;
 }
 
-struct mm_hart;
+/*
+ * The fast paths without interrupt masking, on ports with restartable
+ * sequences (the kernel; mm_port.h says how a sequence is restarted).  The
+ * pop's sequence starts at the load of c->cur and commits with the store
+ * of the new list head: an interrupt anywhere before that store makes it
+ * start over, rereading the current slab and its list, which the
+ * interrupt's handler may have changed (a drain, an allocation).  The
+ * push's sequence rechecks the tag first (the handler may have made the
+ * slab stop being current), writes the link into the object being freed
+ * (the caller's, so writing it again is harmless) and commits with the
+ * store of the list head.  The checks before the push (object start, not
+ * yet free) depend only on the slab's immutable fields and the object's
+ * own first word, which no handler changes.  MM_DEBUG builds keep the
+ * masked versions (they poison and check objects).
+ */
+#if defined(PORT_RSEQ) && !MM_DEBUG
+#define SLAB_RSEQ 1
+_Static_assert(offsetof(struct mm_class, cur) == 0, "asm: c->cur");
+_Static_assert(offsetof(struct slab, free) == 0, "asm: s->free");
+_Static_assert(offsetof(struct slab, key) == 8, "asm: s->key");
+_Static_assert(offsetof(struct slab, tag) == 16, "asm: s->tag");
 
-void slab_init_classes(void);
-void slab_hart_init(struct mm_hart *h);
-/* Slow paths (slab.c). */
-void *slab_alloc_slow(size_t size, unsigned int flags);
+static inline void *slab_pop_rseq(struct mm_class *c)
+{
+	uintptr_t s, obj, next, key;
+
+	__asm__ volatile goto("1:	ld	%[s], 0(%[c])\n"
+			      "	ld	%[obj], 0(%[s])\n"
+			      "	beq	%[obj], %[s], %l[miss]\n"
+			      "	ld	%[next], 0(%[obj])\n"
+			      "	ld	%[key], 8(%[s])\n"
+			      "	xor	%[next], %[next], %[key]\n"
+			      "	sd	%[next], 0(%[s])\n"
+			      "2:\n" PORT_RSEQ_ENTRY("1b", "2b")
+			      : [s] "=&r"(s), [obj] "=&r"(obj),
+				[next] "=&r"(next), [key] "=&r"(key)
+			      : [c] "r"(c)
+			      : "memory"
+			      : miss);
+	*(uintptr_t *)obj = 0;
+	return (void *)obj;
+miss:
+	return NULL;
+}
+
+/* Push @va on @s if @s->tag is still @expect; false: slow path. */
+static inline bool slab_push_rseq(struct slab *s, uintptr_t va,
+				  uintptr_t expect, uint64_t key)
+{
+	uintptr_t tag, old;
+
+	__asm__ volatile goto(
+		"1:	ld	%[tag], 16(%[s])\n"
+		"	bne	%[tag], %[expect], %l[slow]\n"
+		"	ld	%[old], 0(%[s])\n"
+		"	xor	%[old], %[old], %[key]\n"
+		"	sd	%[old], 0(%[va])\n"
+		"	sd	%[va], 0(%[s])\n"
+		"2:\n" PORT_RSEQ_ENTRY("1b", "2b")
+		: [tag] "=&r"(tag), [old] "=&r"(old)
+		: [s] "r"(s), [va] "r"(va), [expect] "r"(expect), [key] "r"(key)
+		: "memory"
+		: slow);
+	return true;
+slow:
+	return false;
+}
+#endif
+
+/* mm_init() time: class tables, and the secret keying the free lists. */
+void slab_init_classes(uint64_t secret);
+/* Set up @sh as hart @index's slabs (on @node); registers it. */
+void slab_hart_init(struct slab_hart *sh, unsigned int index, int node);
+/* This hart's slabs (NULL before slab_hart_init); interrupts masked. */
+struct slab_hart *slab_this_hart(void);
+/* Forget every hart (mm_init). */
+void slab_reset_harts(void);
+/* Sections changed: recompute every hart's kfree fast range. */
+void slab_fast_range_update(void);
+/* Slow paths (slab.c).  Interrupts masked; NULL when out of memory. */
+void *slab_alloc_refill(struct slab_hart *sh, unsigned int cls);
+/* The same for a named cache's class @c on this hart (@g->per_hart). */
+void *slab_alloc_refill_geom(struct slab_hart *sh, struct mm_class *c,
+			     const struct slab_geom *g);
+/*
+ * Named caches' geometries: slab_drain_hart() drains their classes too.
+ * Register before the first allocation; unregister only when no slab of
+ * @g is left on any hart (mm/cache.c's destroy checks it).
+ */
+void slab_geom_register(struct slab_geom *g);
+/* Changes with every slab_init_classes() (mm_init: host tests rerun it). */
+extern unsigned long slab_epoch;
+void slab_geom_unregister(struct slab_geom *g);
+/*
+ * Hardening: new slabs hand their objects out in a random order (seeded
+ * by the boot secret), on unless a test turns it off.  @seq holds
+ * @g->nr_objs entries and must live as long as @g.
+ */
+extern bool slab_freelist_random;
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt);
+/* Fill in stride, nr_objs, first_off, recip from size and stride. */
+void slab_geom_compute(struct slab_geom *g);
+/* Objects of @g in use on @sh's slabs (exact only while @sh is quiet). */
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs);
 void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
-void slab_drain_hart(struct mm_hart *h, bool all);
+void slab_drain_hart(struct slab_hart *sh, bool all);
 unsigned int slab_class_of(size_t size);
+/*
+ * Hart hot-plug (mm.c): park the slabs of the hart going offline (on it,
+ * interrupts masked); reap a parked hart's queued slabs from another hart
+ * (interrupts masked, the parked hart's lock held): slabs released.
+ */
+void slab_park_hart(struct slab_hart *h);
+unsigned int slab_reap_parked(struct slab_hart *h);
+/* Objects on @s's own free list (statistics of a current slab). */
+uint32_t slab_free_count(const struct slab *s);
 
 #endif

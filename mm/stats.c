@@ -7,11 +7,8 @@
  * owners).  Walking another hart's slab lists (slabinfo's in-use figure) is
  * only exact while that hart is quiet; it is meant for reports and tests.
  */
-#include "mm/stats.h"
-
-#include "mm/core.h"
-#include "mm/section.h"
-#include "mm/slab.h"
+#include "mm/hart.h"
+#include "mm/introspect.h"
 
 static uint64_t rd(const mm_stat_t *v)
 {
@@ -29,23 +26,19 @@ void mm_get_totals(struct mm_totals *t)
 
 	t->managed_bytes = t->free_bytes = t->meta_bytes = 0;
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
 
 		t->managed_bytes += s->managed_pages << PAGE_SHIFT;
 		t->free_bytes += rd(&s->free_pages) << PAGE_SHIFT;
 		t->meta_bytes += s->meta_bytes;
 	}
-	/* Pages in the harts' batches and run caches are free too. */
+	/* Pages in the harts' block caches are free too. */
 	for (i = 0; i < mm_nr_harts; i++) {
 		struct mm_hart *h = mm_harts[i];
-		unsigned int o;
 
-		if (!h->ready)
-			continue;
-		t->free_bytes += (uint64_t)rdl(&h->pcp_count) << PAGE_SHIFT;
-		for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
-			t->free_bytes += (uint64_t)rdl(&h->run_count[o - 1])
-					 << (PAGE_SHIFT + o);
+		if (h->ready)
+			t->free_bytes += buddy_cache_pages(&h->pages)
+					 << PAGE_SHIFT;
 	}
 }
 
@@ -61,14 +54,19 @@ int mm_get_section_info(unsigned int index, struct mm_section_info *info)
 
 	if (index >= section_count())
 		return -1;
-	s = mm_sections[index];
+	s = section_get(index);
 	info->base = s->base;
 	info->size = s->end - s->base;
 	info->meta_bytes = s->meta_bytes;
 	info->managed_pages = s->managed_pages;
 	info->free_pages = rd(&s->free_pages);
-	for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
-		info->nr_free[o] = o < MM_NR_ORDERS ? rd(&s->nr_free[o]) : 0;
+	{
+		uint64_t nf[MM_NR_ORDERS];
+
+		buddy_count_free(s, nf);
+		for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
+			info->nr_free[o] = o < MM_NR_ORDERS ? nf[o] : 0;
+	}
 	info->node = s->node;
 	info->nr_hart_slots = s->nr_slots;
 	return 0;
@@ -103,7 +101,7 @@ void mm_report(void)
 	unsigned int i;
 
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
 
 		port_log("mm: section base=0x%llx size=0x%llx meta=0x%llx "
 			 "managed_pages=%llu node=%d\n",
@@ -125,15 +123,16 @@ void mm_print_buddyinfo(void)
 	unsigned int i, o;
 
 	for (i = 0; i < section_count(); i++) {
-		struct mm_section *s = mm_sections[i];
+		struct mm_section *s = section_get(i);
+		uint64_t nf[MM_NR_ORDERS];
 
+		buddy_count_free(s, nf);
 		port_log("mm: buddyinfo section %u node %d base=0x%llx "
 			 "free_pages=%llu:",
 			 i, s->node, (unsigned long long)s->base,
 			 (unsigned long long)rd(&s->free_pages));
 		for (o = 0; o < MM_NR_ORDERS; o++)
-			port_log(" %llu",
-				 (unsigned long long)rd(&s->nr_free[o]));
+			port_log(" %llu", (unsigned long long)nf[o]);
 		port_log("\n");
 	}
 }
@@ -154,7 +153,7 @@ static unsigned long list_inuse(struct slab *s)
 
 int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 {
-	unsigned long inuse = 0, taken = 0;
+	unsigned long inuse = 0, taken = 0, local = 0;
 	unsigned int i;
 
 	if (cls >= MM_NR_CLASSES || hart >= (int)mm_nr_harts)
@@ -163,24 +162,38 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 	st->slabs = st->allocs = st->remote_frees = 0;
 	for (i = 0; i < mm_nr_harts; i++) {
 		struct mm_hart *h = mm_harts[i];
-		struct mm_class *c = &h->cls[cls];
+		struct mm_class *c = &h->slab.cls[cls];
 
 		if (!h->ready || (hart >= 0 && (int)i != hart))
 			continue;
 		st->slabs += rdl(&c->nr_slabs);
-		st->allocs += rdl(&c->nr_alloc);
+		local += rdl(&c->local_frees);
 		st->remote_frees += rdl(&c->remote_frees);
 		taken += rdl(&c->taken_back);
-		if (c->cur != &slab_none)
-			inuse += c->cur->inuse - SLAB_CUR_BIAS;
+		if (c->cur != &slab_none) /* frozen: count its free list */
+			inuse += c->cur->nr_objs - slab_free_count(c->cur);
 		inuse += list_inuse(c->partial) + list_inuse(c->full);
 	}
-	/* Remote frees not yet taken back still count in their slab. */
-	inuse -= st->remote_frees - taken;
-	st->in_use = hart < 0 ? inuse : 0;
-	st->local_frees = st->allocs - inuse - st->remote_frees;
-	if (hart >= 0)
-		st->local_frees = 0; /* only meaningful as a total */
+	/*
+	 * The fast paths count nothing (mm/slab.h: frozen current slabs), so
+	 * what is exact is derived here: in_use from the slabs (remote frees
+	 * not yet taken back still count in their slab), remote_frees from
+	 * the remote path.  local_frees counts the local frees that took
+	 * the slow path, and allocs = in_use + local_frees + remote_frees:
+	 * an object allocated and freed within one current slab's term is
+	 * in neither.
+	 */
+	if (hart < 0) {
+		inuse -= st->remote_frees - taken;
+		st->in_use = inuse;
+		st->local_frees = local;
+		st->allocs = inuse + local + st->remote_frees;
+	} else {
+		/* One hart's view: what its slabs handed out. */
+		st->in_use = 0;
+		st->local_frees = 0;
+		st->allocs = inuse + local + taken;
+	}
 	return 0;
 }
 

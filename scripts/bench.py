@@ -73,18 +73,21 @@ def med_min_max(values):
 
 # ------------------------------------------------------------------ guest --
 
-def guest_instret(runs):
+def guest_instret(runs, extra="", suffix=""):
     """Boot -smp 2 with icount and test=bench; returns ({(name, size):
-    instret}, identical across runs?)."""
+    instret}, identical across runs?).  @extra: more of the command line
+    (slab_debug=1), its figures named with @suffix."""
     results = []
     for k in range(runs):
-        cmd = qemu_command(smp=2, mem="512M", append="test=bench",
+        cmd = qemu_command(smp=2, mem="512M",
+                           append=(extra + " test=bench").strip(),
                            icount=True)
-        log = os.path.join(OUT, "logs", "guest-bench-%d.log" % k)
+        log = os.path.join(OUT, "logs", "guest-bench%s-%d.log" % (suffix, k))
         r = run_qemu(cmd, timeout=600, log_path=log)
         found = {}
         for m in BENCH_RE.finditer(r.output):
-            found[(m.group(1), int(m.group(2)))] = float(m.group(4))
+            found[(m.group(1) + suffix, int(m.group(2)))] = \
+                float(m.group(4))
         if not found:
             say("guest bench run %d printed no figures (see %s)" % (k, log))
         results.append(found)
@@ -499,17 +502,26 @@ def goal(ok, text, timed=False):
 
 def goals(instret, boot, timed, stress):
     g = []
-    pairs = {s: v for (n, s), v in instret.items() if n == "kmalloc_pair"}
-    if pairs:
+    for name, what in (("kmalloc_pair", "variable size"),
+                       ("kmalloc_pair_const", "size constant at the call "
+                        "site")):
+        pairs = {s: v for (n, s), v in instret.items() if n == name}
+        if not pairs:
+            continue
         worst = max(pairs.items(), key=lambda kv: kv[1])
         over = {s: v for s, v in pairs.items() if v > 40}
         g.append(goal(not over,
-                      "local kmalloc+kfree pair <= 40 instructions for every "
-                      "class: worst %.2f at %d B%s" % (
-                          worst[1], worst[0],
+                      "local kmalloc+kfree pair (%s) <= 40 instructions for "
+                      "every class: worst %.2f at %d B%s" % (
+                          what, worst[1], worst[0],
                           "" if not over else "; over 40 in %d of %d classes "
                           "(by up to %.2f)" % (len(over), len(pairs),
                                                worst[1] - 40))))
+    for size, limit in ((8192, 120), (20480, 600), (2 << 20, 400)):
+        v = instret.get(("pages_pair", size))
+        if v is not None:
+            g.append(goal(v <= limit, "pages alloc+free of %d KiB <= %d "
+                          "instructions: %.2f" % (size >> 10, limit, v)))
     tb = instret.get(("remote_takeback", 64))
     if tb is not None:
         g.append(goal(tb <= 10, "remote take-back <= 10 instructions per "
@@ -706,6 +718,12 @@ def main():
         say("no %s: guest benchmarks skipped" % KERNEL)
     if have_kernel and "guest" not in skip:
         instret, same = guest_instret(args.guest_runs)
+        # slab_debug=1 (mm/slab_debug.c): the same paths with red zones,
+        # poison and records; one run (icount repeats exactly).
+        dbg, _ = guest_instret(1, "slab_debug=1", "_slab_debug")
+        instret.update({k: v for k, v in dbg.items()
+                        if k[0].startswith(("kmalloc_pair_slab", "cache_",
+                                            "kmalloc_bulk", "kmalloc_singles"))})
         write_csv("guest_instret.csv", ["name", "size", "instret_per_op"],
                   [(n, s, "%.2f" % v) for (n, s), v in sorted(instret.items())])
         say("guest: %d instruction figures%s" % (

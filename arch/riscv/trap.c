@@ -9,6 +9,7 @@
 
 #include "arch/riscv/csr.h"
 #include "arch/riscv/sections.h"
+#include "kernel/mm_port.h"
 #include "kernel/hart.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -145,6 +146,7 @@ static void handle_interrupt(unsigned long cause)
 void trap_handle(struct trap_frame *f)
 {
 	if (f->scause & SCAUSE_INTERRUPT) {
+		port_rseq_restart(&f->sepc); /* mm's fast paths, mm_port.h */
 		handle_interrupt(f->scause & ~SCAUSE_INTERRUPT);
 		return;
 	}

@@ -21,7 +21,12 @@
 #define KICK_WAIT_NS 20000000L /* 20 ms */
 
 __thread unsigned int port_host_hart_index;
+#if MM_DEBUG
+__thread bool port_host_irqs_off;
+#endif
+uintptr_t port_host_phys_offset;
 void *port_host_hart_mm[MM_MAX_HARTS];
+__thread void *port_host_this_mm;
 
 static atomic_bool hart_online[MM_MAX_HARTS];
 static atomic_int drain_req[MM_MAX_HARTS];
@@ -56,6 +61,7 @@ void port_host_set_hart(unsigned int index)
 	if (index >= MM_MAX_HARTS)
 		port_panic("port_host_set_hart: index %u out of range", index);
 	port_host_hart_index = index;
+	port_host_this_mm = port_host_hart_mm[index];
 	atomic_store_explicit(&drain_req[index], 0, memory_order_relaxed);
 	atomic_store_explicit(&hart_online[index], true, memory_order_release);
 }
@@ -75,6 +81,7 @@ void port_host_reset(void)
 		atomic_store(&drain_req[i], 0);
 		port_host_hart_mm[i] = NULL;
 	}
+	port_host_this_mm = NULL;
 	atomic_store(&kicks, 0);
 }
 
@@ -84,6 +91,7 @@ void port_reset_hart_mm(void *mm)
 
 	for (i = 0; i < MM_MAX_HARTS; i++)
 		port_host_hart_mm[i] = mm;
+	port_host_this_mm = mm;
 }
 
 void port_host_set_quiet(bool q)
@@ -115,6 +123,29 @@ static long now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+uint64_t port_time_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *port_symbol(uintptr_t ip, unsigned long *off)
+{
+	*off = 0;
+	return NULL;
+}
+
+uint64_t port_entropy(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 0x9e3779b97f4a7c15ULL) ^
+	       (uint64_t)ts.tv_nsec ^ ((uint64_t)now_ns() << 21);
 }
 
 void port_kick_other_harts(void)

@@ -8,7 +8,10 @@
  * alloc_pages, alloc_pages_order, free_pages, a drain of the current hart,
  * hot-adding a region, switching the current hart (one thread plays
  * NR_HARTS harts through mm/host/port_host.h, so a free on another hart
- * than the allocating one is a remote free), and deliberate bad frees.
+ * than the allocating one is a remote free), hart hot-plug (a hart goes
+ * offline with mm_hart_offline(), others free into its parked slabs,
+ * mm_reap_offline() or its return takes them back), and deliberate bad
+ * frees.
  * The shadow model knows every live object: its pattern, its size and its
  * place.  It checks
  *  - contents: each object carries a pattern from allocation to free,
@@ -38,6 +41,7 @@
 #include "mm/host/port_host.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
+#include "mm/page.h"
 
 #define NR_HARTS    4
 #define MAX_OPS	    400
@@ -76,6 +80,7 @@ static struct {
 	unsigned long bad_expected;
 	uint64_t base_free, base_managed;
 	unsigned int nr_extra;
+	unsigned int stopped; /* bit per hart: mm_hart_offline() called */
 	uint8_t seed;
 	unsigned long ops;
 } st;
@@ -269,12 +274,43 @@ static void forget(unsigned int i)
 
 /* ---- harts ---- */
 
-/* Only the current hart is online for the port (see the top). */
+/*
+ * Only the current hart is online for the port (see the top).  A hart
+ * that went offline (op_hart_stop) comes back when it is switched to:
+ * mm_hart_init() unparks it with fresh per-hart state, as a restarted
+ * hart does.
+ */
 static void become(unsigned int hart)
 {
 	port_host_hart_offline();
 	port_host_set_hart(hart);
 	st.hart = hart;
+	if (st.stopped & (1u << hart)) {
+		mm_hart_init();
+		st.stopped &= ~(1u << hart);
+		if (mm_hart_is_parked(hart))
+			broken("hart %u still parked after mm_hart_init", hart);
+	}
+}
+
+/*
+ * Hot-plug: the current hart gives back what it holds and parks its
+ * slabs (mm_hart_offline), then another hart, still up, takes over.
+ * Objects it allocated stay live in the shadow: other harts free them
+ * into its parked slabs, and reaping or its return must take them back
+ * (the final accounting says whether they did).
+ */
+static void op_hart_stop(struct input *in)
+{
+	unsigned int next = (st.hart + 1 + in8(in) % (NR_HARTS - 1)) % NR_HARTS;
+
+	if (st.stopped & (1u << next))
+		return; /* keep one hart up to act */
+	mm_hart_offline();
+	st.stopped |= 1u << st.hart;
+	port_host_hart_offline();
+	port_host_set_hart(next);
+	st.hart = next;
 }
 
 /* ---- operations ---- */
@@ -578,7 +614,7 @@ static void *map_region(size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size, 0 };
-	unsigned int i;
+	unsigned int i, v;
 
 	if (!arena) {
 		port_host_set_quiet(!getenv("FUZZ_MM_VERBOSE"));
@@ -614,7 +650,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_pages(&in, true);
 			break;
 		case 11:
-			mm_drain_this_hart(in8(&in) & 1);
+			v = in8(&in);
+			if (v & 2)
+				op_hart_stop(&in);
+			else if (v & 4)
+				mm_reap_offline();
+			else
+				mm_drain_this_hart(v & 1);
 			break;
 		case 12:
 			op_hotadd();

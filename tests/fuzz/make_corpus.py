@@ -5,7 +5,8 @@
 
 mm seeds (corpus/mm/seed-*): operation sequences in fuzz_mm's encoding
 (see tests/fuzz/fuzz_mm.c), one per area: every size class, remote frees,
-pages and hot-add, krealloc, each kind of bad free, exhaustion.
+pages and hot-add, krealloc, each kind of bad free, exhaustion, hart
+hot-plug.
 
 Seeds: QEMU virt's own trees (dumped with -machine dumpdtb, recompacted by
 dtc so they lose QEMU's 1 MiB padding) for a few -smp/-m/NUMA layouts.
@@ -174,6 +175,8 @@ def op_krealloc(sel, v, idx, zero=0): return [8, sel, v & 255, v >> 8, zero, idx
 def op_pages(n): return [9, n - 1]
 def op_order(o): return [10, o]
 def op_drain(all_=1): return [11, all_]
+def op_hart_stop(k=0): return [11, 2, k]
+def op_reap(): return [11, 4]
 def op_hotadd(): return [12]
 def op_bad(how, v=0, off=0): return [13, how, v & 255, v >> 8, off & 255, off >> 8]
 def op_kcalloc(n, each, ovf=0): return [14, n & 255, n >> 8, each & 255, each >> 8, ovf]
@@ -225,6 +228,19 @@ def mm_seeds():
         ops += op_free(0)
     ops += op_drain()
     seq["seed-mm-exhaustion"] = ops
+    ops = op_switch(1)                        # hart 1 fills slabs
+    for v in range(0, 2048, 61):
+        ops += op_kmalloc(2, v)
+    ops += op_pages(3)
+    ops += op_hart_stop(0)                    # 1 stops, 2 takes over
+    for i in range(12):                       # frees into parked slabs
+        ops += op_free(i * 3)
+    ops += op_reap()
+    ops += op_switch(3) + op_free(0) + op_drain(1)
+    ops += op_switch(1)                       # 1 comes back
+    ops += op_kmalloc(2, 100) + op_free(1) + op_hart_stop(1)
+    ops += op_switch(0) + op_drain(1)
+    seq["seed-mm-hotplug"] = ops
     return {k: bytes(b & 255 for b in v) for k, v in seq.items()}
 
 

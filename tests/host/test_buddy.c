@@ -7,8 +7,9 @@
 
 #include "lib/errno.h"
 #include "lib/types.h"
-#include "mm/core.h"
+#include "mm/hart.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 #include "tests/host/mm_fixture.h"
@@ -51,7 +52,9 @@ MM_TEST(test_every_order, 1, 0)
 
 /*
  * One 1 GiB block split down to 8 MiB: one free block per order 11..17
- * appears, and freeing merges them back into the single 1 GiB block.
+ * appears; freeing defers the merge (the next allocation of that order
+ * takes the block back as it is), and a full drain merges them back into
+ * the single 1 GiB block.
  */
 MM_TEST(test_split_merge, 1, 0)
 {
@@ -75,6 +78,19 @@ MM_TEST(test_split_merge, 1, 0)
 		KT_EXPECT_EQ(b.nr_free[o], a.nr_free[o] + 1);
 	KT_EXPECT_EQ(b.free_pages, a.free_pages - 2048);
 	free_pages(p);
+	/* Merging is deferred (mm/buddy.c): free, and counted, at once. */
+	c = sec_info(0);
+	KT_EXPECT_EQ(c.free_pages, a.free_pages);
+	KT_EXPECT_EQ(c.nr_free[11], b.nr_free[11] + 1);
+	/* The next allocation of that order takes it without a split. */
+	p = alloc_pages_order(11, GFP_KERNEL);
+	KT_ASSERT(p);
+	c = sec_info(0);
+	for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
+		KT_EXPECT_EQ(c.nr_free[o], b.nr_free[o]);
+	free_pages(p);
+	/* A full drain merges it back into the single 1 GiB block. */
+	mm_drain_this_hart(true);
 	c = sec_info(0);
 	for (o = 0; o < MM_NR_PAGE_ORDERS; o++)
 		KT_EXPECT_EQ(c.nr_free[o], a.nr_free[o]);

@@ -5,9 +5,14 @@
  * object is handed out again.  In a normal build there is no poisoning, so
  * these cases say SKIP there rather than pass.
  */
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "lib/types.h"
+#include "mm/hart.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/port.h"
@@ -87,8 +92,75 @@ MM_TEST(test_write_after_free_caught_on_reuse, 1, 16 << 20)
 #endif
 }
 
+#if MM_DEBUG
+/* Run @fn in a child; true when it died of port_panic()'s abort(). */
+static bool panics(void (*fn)(void))
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* The expected report goes to the child's stderr: hide it. */
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(2);
+		fn();
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT;
+}
+
+static void drain_with_irqs_on(void)
+{
+	slab_drain_hart(&mm_this_hart()->slab, false);
+}
+
+static void drain_with_irqs_off(void)
+{
+	unsigned long irq = port_irq_save();
+
+	slab_drain_hart(&mm_this_hart()->slab, false);
+	buddy_cache_drain(&mm_this_hart()->pages, false);
+	port_irq_restore(irq);
+}
+
+static void cache_drain_with_irqs_on(void)
+{
+	buddy_cache_drain(&mm_this_hart()->pages, true);
+}
+
+static void refill_of_another_hart(void)
+{
+	unsigned long irq = port_irq_save();
+
+	slab_alloc_refill(&mm_harts[1]->slab, 3);
+	port_irq_restore(irq);
+}
+#endif
+
+/*
+ * MM_DEBUG checks the preconditions its comments state: interrupts masked
+ * (slab and cache drains), the owner hart (a refill of another hart's
+ * slabs).  Each broken precondition panics; the same calls kept right do
+ * not.
+ */
+MM_TEST(test_preconditions_checked, 2, 16 << 20)
+{
+#if !MM_DEBUG
+	ktap_skip("precondition checks are built only with MM_DEBUG=1");
+#else
+	KT_EXPECT(!panics(drain_with_irqs_off));
+	KT_EXPECT(panics(drain_with_irqs_on));
+	KT_EXPECT(panics(cache_drain_with_irqs_on));
+	KT_EXPECT(mm_harts[1]->ready);
+	KT_EXPECT(panics(refill_of_another_hart));
+#endif
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_freed_object_is_poisoned),
+	KTAP_CASE(test_preconditions_checked),
 	KTAP_CASE(test_write_after_free_caught_on_reuse),
 };
 

@@ -7,8 +7,9 @@
 #include <string.h>
 
 #include "lib/types.h"
-#include "mm/core.h"
+#include "mm/hart.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 #include "mm/section.h"
 #include "tests/host/mm_fixture.h"

@@ -8,6 +8,7 @@
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/port.h"
+#include "mm/slab.h"
 #include "tests/host/mm_fixture.h"
 
 static bool all_zero(const void *p, size_t n)
@@ -166,6 +167,29 @@ MM_TEST(test_large_and_alignment, 1, 64 << 20)
 	}
 }
 
+/*
+ * kmalloc.h's constant-expression class table agrees with slab.c's for
+ * every size, and a constant-size kmalloc (resolved at the call site)
+ * hands out an object of its class.
+ */
+MM_TEST(test_constant_size_classes, 1, 16 << 20)
+{
+	size_t s;
+	void *p;
+
+	for (s = 1; s <= 2048; s++)
+		KT_EXPECT_EQ(KMALLOC_CLASS_IDX(s), slab_class_of(s));
+	p = kmalloc(100, GFP_KERNEL);
+	KT_ASSERT(p);
+	KT_EXPECT_EQ(ksize(p), 112);
+	kfree(p);
+	p = kmalloc(2048, GFP_KERNEL);
+	KT_ASSERT(p);
+	KT_EXPECT_EQ(ksize(p), 2048);
+	KT_EXPECT(((uintptr_t)p & 2047) == 0);
+	kfree(p);
+}
+
 MM_TEST(test_null_frees, 1, 16 << 20)
 {
 	mm_set_bad_use_mode(MM_BAD_USE_COUNT);
@@ -187,10 +211,15 @@ MM_TEST(test_oom_kicks_others, 2, 8 << 20)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_kmalloc_zero),	  KTAP_CASE(test_kmalloc_huge),
-	KTAP_CASE(test_kcalloc_overflow), KTAP_CASE(test_kzalloc_zeroes),
-	KTAP_CASE(test_krealloc),	  KTAP_CASE(test_large_and_alignment),
-	KTAP_CASE(test_null_frees),	  KTAP_CASE(test_oom_kicks_others),
+	KTAP_CASE(test_kmalloc_zero),
+	KTAP_CASE(test_kmalloc_huge),
+	KTAP_CASE(test_kcalloc_overflow),
+	KTAP_CASE(test_kzalloc_zeroes),
+	KTAP_CASE(test_krealloc),
+	KTAP_CASE(test_large_and_alignment),
+	KTAP_CASE(test_constant_size_classes),
+	KTAP_CASE(test_null_frees),
+	KTAP_CASE(test_oom_kicks_others),
 };
 
 int main(void)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Host tests of the per-hart run caches (orders 1..MM_RUN_MAX_ORDER). */
+/* Host tests of the per-hart block cache, runs of 2..8 pages (orders 1..3). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/types.h"
-#include "mm/core.h"
+#include "mm/hart.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 #include "tests/host/mm_fixture.h"
@@ -32,7 +33,7 @@ MM_TEST(test_run_roundtrip, 1, 64 << 20)
 {
 	unsigned int o;
 
-	for (o = 1; o <= MM_RUN_MAX_ORDER; o++) {
+	for (o = 1; o <= 3; o++) {
 		size_t n = 1UL << o;
 		char *p = alloc_pages(n, GFP_KERNEL), *q;
 		uint64_t before;
@@ -74,16 +75,16 @@ MM_TEST(test_run_roundtrip, 1, 64 << 20)
  * drain puts every page back on the buddy lists, merged. */
 MM_TEST(test_run_drain, 1, 64 << 20)
 {
-	static void *p[MM_RUN_MAX_ORDER + 1][40];
+	static void *p[3 + 1][40];
 	uint64_t start = buddy_free();
 	unsigned int o, i;
 
-	for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
+	for (o = 1; o <= 3; o++)
 		for (i = 0; i < 40; i++) {
 			p[o][i] = alloc_pages(1UL << o, GFP_KERNEL);
 			KT_ASSERT(p[o][i]);
 		}
-	for (o = 1; o <= MM_RUN_MAX_ORDER; o++)
+	for (o = 1; o <= 3; o++)
 		for (i = 0; i < 40; i++)
 			free_pages(p[o][i]);
 	/* At most RUN_HIGH runs (and no order-0 pages) stay per order. */
@@ -104,7 +105,7 @@ MM_TEST(test_run_bad_free, 1, 64 << 20)
 	unsigned int o;
 
 	count_mode();
-	for (o = 1; o <= MM_RUN_MAX_ORDER; o++) {
+	for (o = 1; o <= 3; o++) {
 		char *p = alloc_pages(1UL << o, GFP_KERNEL), *q;
 		unsigned long c = mm_bad_use_count();
 

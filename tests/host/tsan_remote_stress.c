@@ -7,8 +7,11 @@
  * address and size, and hands each to another thread through a
  * single-producer single-consumer ring (so most frees are remote).  The
  * receiver checks the pattern and frees it; a few objects are freed locally.
- * The run is bounded in time; then every thread empties its rings, drains,
- * and the accounting invariant is checked.  Any data race TSan sees makes
+ * Meanwhile the main thread hot-adds sections just below the first one
+ * (the same table granule, so lookups by the freeing harts race with the
+ * publication: release/acquire, mm/section.c).  The run is bounded in
+ * time; then every thread empties its rings, drains, and the accounting
+ * invariant is checked.  Any data race TSan sees makes
  * it exit non-zero, and so does a pattern or accounting mismatch.
  */
 #include <pthread.h>
@@ -27,6 +30,8 @@
 #define NR_HARTS 4
 #define RING	 2048
 #define RUN_NS	 (2 * 1000000000L)
+#define HOT_ADDS 8
+#define HOT_SIZE (4UL << 20)
 
 struct obj_msg {
 	void *p;
@@ -171,16 +176,17 @@ static void test_remote_free_stress(void)
 {
 	pthread_t th[NR_HARTS];
 	struct mm_totals before, after;
-	size_t arena_size = 256UL << 20;
-	void *arena;
-	unsigned int i;
+	size_t arena_size = 256UL << 20, below = HOT_ADDS * HOT_SIZE;
+	unsigned int i, added = 0;
+	char *arena;
 	long t0;
 
 	port_host_reset();
 	port_host_set_hart(0);
 	KT_ASSERT(mm_init(NR_HARTS, NULL) == 0);
-	arena = fx_map(arena_size, 1UL << 21, false);
-	KT_ASSERT(arena && mm_add_region((uintptr_t)arena, arena_size) == 0);
+	arena = fx_map(below + arena_size, 1UL << 21, false);
+	KT_ASSERT(arena);
+	KT_ASSERT(mm_add_region((uintptr_t)arena + below, arena_size) == 0);
 	port_host_hart_offline();
 	mm_get_totals(&before);
 	pthread_barrier_init(&barrier, NULL, NR_HARTS + 1);
@@ -193,6 +199,14 @@ static void test_remote_free_stress(void)
 		struct timespec ts = { 0, 10000000 };
 
 		nanosleep(&ts, NULL);
+		/* Hot-add the next region down while the harts free. */
+		if (added < HOT_ADDS) {
+			added++;
+			if (mm_add_region((uintptr_t)arena + below -
+						  added * HOT_SIZE,
+					  HOT_SIZE))
+				atomic_fetch_add(&errors, 1);
+		}
 	}
 	atomic_store(&stop, true);
 	pthread_barrier_wait(&barrier);
@@ -206,7 +220,10 @@ static void test_remote_free_stress(void)
 		  atomic_load(&errors), (unsigned long long)before.free_bytes,
 		  (unsigned long long)after.free_bytes);
 	KT_EXPECT_EQ(atomic_load(&errors), 0);
-	KT_EXPECT_EQ(after.free_bytes, before.free_bytes);
+	KT_EXPECT_EQ(added, HOT_ADDS);
+	KT_EXPECT_EQ(after.free_bytes - before.free_bytes,
+		     after.managed_bytes - before.managed_bytes);
+	KT_EXPECT(after.managed_bytes > before.managed_bytes);
 	KT_EXPECT(atomic_load(&sent) >= 1000);
 	KT_EXPECT_EQ(mm_bad_use_count(), 0);
 }

@@ -24,6 +24,7 @@
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
+#include "mm/cache.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
@@ -66,6 +67,63 @@ static __attribute__((noinline)) unsigned long loop_kmalloc_pair(size_t size,
 	}
 	return rdinstret() - t0;
 }
+
+/*
+ * The same loop with the size a constant at the call site, as most kernel
+ * callers write kmalloc(sizeof(...), GFP_KERNEL): kmalloc() resolves the
+ * class there (mm/kmalloc.h).  One loop per class size.
+ */
+#define CONST_PAIR_LOOP(sz)                                             \
+	static __attribute__((noinline)) unsigned long loop_const_##sz( \
+		unsigned int n)                                         \
+	{                                                               \
+		unsigned long t0 = rdinstret();                         \
+		unsigned int i;                                         \
+                                                                        \
+		for (i = 0; i < n; i++) {                               \
+			void *p = kmalloc(sz, GFP_KERNEL);              \
+                                                                        \
+			escape(p);                                      \
+			kfree(p);                                       \
+		}                                                       \
+		return rdinstret() - t0;                                \
+	}
+CONST_PAIR_LOOP(8)
+CONST_PAIR_LOOP(16)
+CONST_PAIR_LOOP(24)
+CONST_PAIR_LOOP(32)
+CONST_PAIR_LOOP(48)
+CONST_PAIR_LOOP(64)
+CONST_PAIR_LOOP(80)
+CONST_PAIR_LOOP(96)
+CONST_PAIR_LOOP(112)
+CONST_PAIR_LOOP(128)
+CONST_PAIR_LOOP(160)
+CONST_PAIR_LOOP(192)
+CONST_PAIR_LOOP(224)
+CONST_PAIR_LOOP(256)
+CONST_PAIR_LOOP(320)
+CONST_PAIR_LOOP(384)
+CONST_PAIR_LOOP(448)
+CONST_PAIR_LOOP(512)
+CONST_PAIR_LOOP(640)
+CONST_PAIR_LOOP(768)
+CONST_PAIR_LOOP(896)
+CONST_PAIR_LOOP(1024)
+CONST_PAIR_LOOP(1280)
+CONST_PAIR_LOOP(1536)
+CONST_PAIR_LOOP(1792)
+CONST_PAIR_LOOP(2048)
+
+static unsigned long (*const const_loops[MM_NR_CLASSES])(unsigned int) = {
+	loop_const_8,	 loop_const_16,	  loop_const_24,   loop_const_32,
+	loop_const_48,	 loop_const_64,	  loop_const_80,   loop_const_96,
+	loop_const_112,	 loop_const_128,  loop_const_160,  loop_const_192,
+	loop_const_224,	 loop_const_256,  loop_const_320,  loop_const_384,
+	loop_const_448,	 loop_const_512,  loop_const_640,  loop_const_768,
+	loop_const_896,	 loop_const_1024, loop_const_1280, loop_const_1536,
+	loop_const_1792, loop_const_2048,
+};
 
 static __attribute__((noinline)) unsigned long loop_pages_pair(size_t pages,
 							       unsigned int n)
@@ -165,11 +223,13 @@ static void bench_loop_overhead(struct ktest *t)
 }
 
 /*
- * Two figures per class.  kmalloc_pair: the loop alone, so each kfree
+ * Three figures per class.  kmalloc_pair: the loop alone, so each kfree
  * gives back the only object in use of its slab (what an idle class sees).
  * kmalloc_pair_resident: the same loop while one other object of the class
  * stays allocated, so the slab never empties (the steady state of a class
  * in use).  The allocator may treat "slab becomes empty" differently.
+ * kmalloc_pair_const: the first loop with the size a constant at the call
+ * site (the class resolved there).
  */
 static void bench_kmalloc_pair(struct ktest *t)
 {
@@ -196,6 +256,12 @@ static void bench_kmalloc_pair(struct ktest *t)
 				      loop_kmalloc_pair(size, PAIR_ITERS));
 		kfree(p);
 		report("kmalloc_pair_resident", size, PAIR_ITERS,
+		       net(best, empty));
+
+		best = ~0UL;
+		for (k = 0; k < TRIALS; k++)
+			best = min_ul(best, const_loops[c](PAIR_ITERS));
+		report("kmalloc_pair_const", size, PAIR_ITERS,
 		       net(best, empty));
 	}
 }
@@ -340,11 +406,176 @@ static void bench_remote_free(struct ktest *t)
 	report("drain_idle", 0, 1, idle);
 }
 
+/* ---------------------------------- named caches and bulk (mm/cache.h) -- */
+
+#define BULK_N	   16
+#define BULK_ITERS 64 /* batches per loop: BULK_N * BULK_ITERS objects */
+
+static __attribute__((noinline)) unsigned long
+loop_cache_pair(struct kmem_cache *c, unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = kmem_cache_alloc(c, GFP_KERNEL);
+
+		escape(p);
+		kmem_cache_free(c, p);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_cache_singles(struct kmem_cache *c, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < BULK_N; j++)
+			objs[j] = kmem_cache_alloc(c, GFP_KERNEL);
+		escape(objs);
+		for (j = 0; j < BULK_N; j++)
+			kmem_cache_free(c, objs[j]);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_cache_bulk(struct kmem_cache *c, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		kmem_cache_alloc_bulk(c, GFP_KERNEL, BULK_N, objs);
+		escape(objs);
+		kmem_cache_free_bulk(c, BULK_N, objs);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_kmalloc_singles(size_t sz, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < BULK_N; j++)
+			objs[j] = kmalloc(sz, GFP_KERNEL);
+		escape(objs);
+		for (j = 0; j < BULK_N; j++)
+			kfree(objs[j]);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_kmalloc_bulk(size_t sz,
+								 unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		kmalloc_bulk(sz, GFP_KERNEL, BULK_N, objs);
+		escape(objs);
+		kfree_bulk(BULK_N, objs);
+	}
+	return rdinstret() - t0;
+}
+
+/*
+ * Per object: a named cache's alloc+free pair; 16 single allocations then
+ * 16 single frees (cache_singles16, kmalloc_singles16) against one bulk
+ * allocation and one bulk free of 16 (cache_bulk16, kmalloc_bulk16).  All
+ * of 64-byte objects, the batch's slab warm.
+ */
+static void bench_cache_bulk(struct ktest *t)
+{
+	struct kmem_cache *c =
+		kmem_cache_create("bench64", 64, 0, SLAB_NO_MERGE, NULL);
+	unsigned long empty = empty_baseline(PAIR_ITERS);
+	unsigned long empty_b = empty_baseline(BULK_ITERS);
+	unsigned long best;
+	unsigned int k, objs = BULK_N * BULK_ITERS;
+
+	KT_ASSERT(t, c);
+	loop_cache_singles(c, 1); /* warm */
+	loop_kmalloc_singles(64, 1);
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_pair(c, PAIR_ITERS));
+	report("cache_pair", 64, PAIR_ITERS, net(best, empty));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_singles(c, BULK_ITERS));
+	report("cache_singles16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_bulk(c, BULK_ITERS));
+	report("cache_bulk16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_kmalloc_singles(64, BULK_ITERS));
+	report("kmalloc_singles16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_kmalloc_bulk(64, BULK_ITERS));
+	report("kmalloc_bulk16", 64, objs, net(best, empty_b));
+	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+}
+
+/*
+ * Hardening's cost (mm/slab.c: random object order of new slabs): per
+ * object, allocating 4 fresh slabs' worth of 64-byte objects and freeing
+ * them (the slabs made, then given back by a drain), with the random
+ * order and with address order.  The fast paths do not change.
+ */
+#define FRESH_OBJS (4 * 251) /* 251 objects of 64 bytes per slab */
+
+static __attribute__((noinline)) unsigned long loop_fresh(void **objs)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < FRESH_OBJS; i++)
+		objs[i] = kmalloc(64, GFP_KERNEL);
+	for (i = 0; i < FRESH_OBJS; i++)
+		kfree(objs[i]);
+	mm_drain_this_hart(false);
+	return rdinstret() - t0;
+}
+
+static void bench_fresh_slabs(struct ktest *t)
+{
+	static void *objs[FRESH_OBJS];
+	unsigned long best[2] = { ~0UL, ~0UL };
+	unsigned int k, r;
+
+	for (r = 0; r < 2; r++) {
+		slab_freelist_random = !r;
+		loop_fresh(objs); /* warm */
+		for (k = 0; k < TRIALS; k++)
+			best[r] = min_ul(best[r], loop_fresh(objs));
+	}
+	slab_freelist_random = true;
+	report("fresh_slab_random", 64, FRESH_OBJS, best[0]);
+	report("fresh_slab_ordered", 64, FRESH_OBJS, best[1]);
+}
+
 static const struct ktest_case bench_cases[] = {
 	KTEST_CASE(bench_loop_overhead),
 	KTEST_CASE(bench_kmalloc_pair),
 	KTEST_CASE(bench_large),
 	KTEST_CASE(bench_pages),
 	KTEST_CASE_SMP(bench_remote_free, 2),
+	KTEST_CASE(bench_cache_bulk),
+	KTEST_CASE(bench_fresh_slabs),
 };
 KTEST_SUITE_EXPLICIT(bench, bench_cases);

@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "arch/riscv/memlayout.h"
+#include "kernel/mm_port.h"
 #include "kernel/boot.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 
 #define NR_REMOTE 512
@@ -150,6 +152,141 @@ static void test_api_edges(struct ktest *t)
 	KT_ASSERT(t, p);
 	KT_EXPECT(t, check_fill(p, 100, 9));
 	kfree(p);
+	invariant_check(t, &inv);
+}
+
+/*
+ * Nothing beyond what the linear map covers is accepted: 128 GiB and up
+ * used to pass (the limit was the section table's 256 GiB) and the
+ * section header was then written into the ioremap window.
+ */
+static void test_phys_limit(struct ktest *t)
+{
+	unsigned int n = mm_nr_sections_added();
+
+	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE, 2UL << 20) < 0);
+	KT_EXPECT(t, mm_add_region(LINEAR_MAP_SIZE - 4096, 2UL << 20) < 0);
+	KT_EXPECT(t, mm_nr_sections_added() == n);
+}
+
+/*
+ * The restartable sequences of kmalloc and kfree (kernel/mm_port.h):
+ * every fast path has its range, each range lies inside its function, and
+ * an interrupt anywhere inside a range (not at its end, where the commit
+ * store has been done) rewinds to its start.
+ */
+struct rseq_range {
+	unsigned long start, end;
+};
+/* Weak: an MM_DEBUG build masks interrupts and has no sequence at all. */
+extern const struct rseq_range __start_mm_rseq[] __attribute__((weak));
+extern const struct rseq_range __stop_mm_rseq[] __attribute__((weak));
+
+static bool range_in(const struct rseq_range *r, const void *fn)
+{
+	unsigned long f = (unsigned long)fn;
+
+	return r->start >= f && r->end <= f + 128;
+}
+
+static void test_rseq_ranges(struct ktest *t)
+{
+	const struct rseq_range *r;
+	unsigned int in_kfree = 0, in_kmalloc = 0;
+
+#if MM_DEBUG
+	/* The masked fast paths (they poison and check objects). */
+	ktest_skip(t, "MM_DEBUG builds mask interrupts instead");
+	return;
+#endif
+	KT_EXPECT(t, __stop_mm_rseq - __start_mm_rseq >= 3);
+	for (r = __start_mm_rseq; r < __stop_mm_rseq; r++) {
+		unsigned long pc;
+
+		KT_EXPECT(t, r->start < r->end && r->end - r->start <= 40);
+		in_kfree += range_in(r, kfree);
+		in_kmalloc +=
+			range_in(r, kmalloc_kernel) || range_in(r, __kmalloc);
+		for (pc = r->start; pc < r->end; pc += 2) {
+			unsigned long x = pc;
+
+			port_rseq_restart(&x);
+			KT_EXPECT(t, x == r->start);
+		}
+		pc = r->end;
+		port_rseq_restart(&pc);
+		KT_EXPECT(t, pc == r->end);
+		pc = r->start - 2;
+		port_rseq_restart(&pc);
+		KT_EXPECT(t, pc == r->start - 2);
+	}
+	KT_EXPECT(t, in_kfree == 1);
+	KT_EXPECT(t, in_kmalloc == 2);
+}
+
+/*
+ * The restartable sequences at work: this hart runs kmalloc+kfree pairs
+ * (each kfree empties the current slab, so a drain retires it) while the
+ * other hart floods it with drain IPIs, whose handler changes exactly
+ * what the pop and the push are in the middle of.  Every object must come
+ * back intact and distinct, no bad free may be reported, and free memory
+ * must be exact afterwards.  With the restart disabled
+ * (port_rseq_restart() a no-op) this fails.
+ */
+#define FLOOD_PAIRS 200000
+
+struct flood {
+	unsigned int target;
+	_Atomic int stop;
+	unsigned long sent;
+};
+
+static void flood_job(void *arg)
+{
+	struct flood *f = arg;
+
+	while (!atomic_load_explicit(&f->stop, memory_order_acquire)) {
+		smp_send_ipi(f->target, IPI_DRAIN);
+		f->sent++;
+	}
+}
+
+static void test_rseq_under_drain_ipis(struct ktest *t)
+{
+	static struct flood f;
+	unsigned int other = smp_other_online_hart(), i;
+	unsigned long bad = mm_bad_use_count();
+	struct invariant inv;
+	void *keep[4];
+
+	invariant_begin(&inv);
+	f = (struct flood){ .target = this_hart()->index };
+	KT_ASSERT(t, smp_run_on(other, flood_job, &f) == 0);
+	for (i = 0; i < FLOOD_PAIRS; i++) {
+		size_t size = 8 + (i % 4) * 56; /* 8, 64, 120, 176 B */
+		uint8_t *p = kmalloc(size, GFP_KERNEL);
+		uint8_t *q = kmalloc(64, GFP_KERNEL);
+
+		if (!p || !q || p == q) {
+			KT_EXPECT(t, p && q && p != q);
+			break;
+		}
+		fill(p, size, (uint8_t)i);
+		fill(q, 64, (uint8_t)~i);
+		keep[i % 4] = q;
+		if (!check_fill(p, size, (uint8_t)i) ||
+		    !check_fill(q, 64, (uint8_t)~i)) {
+			KT_EXPECT(t, false);
+			break;
+		}
+		kfree(p);
+		kfree(keep[i % 4]);
+	}
+	atomic_store_explicit(&f.stop, 1, memory_order_release);
+	smp_wait(other);
+	ktest_diag("rseq: %u pairs under %lu drain IPIs", i, f.sent);
+	KT_EXPECT(t, f.sent > 1000);
+	KT_EXPECT(t, mm_bad_use_count() == bad);
 	invariant_check(t, &inv);
 }
 
@@ -332,6 +469,9 @@ static const struct ktest_case mm_cases[] = {
 	KTEST_CASE(test_every_small_size),
 	KTEST_CASE(test_large_and_pages),
 	KTEST_CASE(test_api_edges),
+	KTEST_CASE(test_phys_limit),
+	KTEST_CASE(test_rseq_ranges),
+	KTEST_CASE_SMP(test_rseq_under_drain_ipis, 2),
 	KTEST_CASE(test_lowmem),
 	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
