@@ -5,6 +5,9 @@
  *
  * Each input is a byte stream decoded into up to MAX_OPS operations:
  * kmalloc (with and without __GFP_ZERO), kcalloc, kfree, krealloc, ksize,
+ * named caches (kmem_cache_alloc/zalloc/free, their bulk calls, a destroy
+ * that must be refused while objects are in use, and must succeed at the
+ * end), kmalloc_bulk/kfree_bulk,
  * alloc_pages, alloc_pages_order, free_pages, a drain of the current hart,
  * hot-adding a region, switching the current hart (one thread plays
  * NR_HARTS harts through mm/host/port_host.h, so a free on another hart
@@ -38,6 +41,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "lib/errno.h"
+#include "mm/cache.h"
 #include "mm/host/port_host.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
@@ -64,7 +69,22 @@ struct live {
 	size_t usable; /* ksize() */
 	uint8_t seed;
 	uint8_t kind;
+	int8_t cache; /* index in caches[], or -1 */
 };
+
+/* Named caches made by set-up: merged, aligned, unmerged geometries. */
+static const struct {
+	const char *name;
+	size_t size, align;
+	unsigned int flags;
+} cache_spec[] = {
+	{ "fuzz-24", 24, 0, 0 },
+	{ "fuzz-200-hw", 200, 0, SLAB_HWCACHE_ALIGN },
+	{ "fuzz-1000-nomerge", 1000, 128, SLAB_NO_MERGE },
+};
+#define NR_CACHES (sizeof(cache_spec) / sizeof(cache_spec[0]))
+#define MAX_BULK  16
+static struct kmem_cache *caches[NR_CACHES];
 
 struct input {
 	const uint8_t *data;
@@ -262,6 +282,7 @@ static void add_live(uint8_t *p, size_t size, size_t usable, enum kind kind)
 	l->size = size;
 	l->usable = usable;
 	l->kind = kind;
+	l->cache = -1;
 	l->seed = st.seed++;
 	fill(l);
 }
@@ -401,9 +422,11 @@ static void op_free(struct input *in)
 	i = in8(in) % st.nr_live;
 	l = &st.live[i];
 	check_live(l, "before free");
-	/* Pages may go back through either call. */
+	/* Pages and cache objects may go back through either call. */
 	if (l->kind == K_PAGES && how & 1)
 		free_pages(l->p);
+	else if (l->cache >= 0 && how & 1)
+		kmem_cache_free(caches[l->cache], l->p);
 	else
 		kfree(l->p);
 	forget(i);
@@ -421,7 +444,7 @@ static void op_krealloc(struct input *in)
 	if (!st.nr_live)
 		return;
 	l = &st.live[in8(in) % st.nr_live];
-	if (l->kind != K_KMALLOC)
+	if (l->kind != K_KMALLOC || l->cache >= 0)
 		return;
 	check_live(l, "before krealloc");
 	old_size = l->size;
@@ -474,6 +497,96 @@ static void op_ksize(struct input *in)
 	if (ksize(l->p) != l->usable)
 		broken("ksize(%p) = %zu, was %zu", (void *)l->p, ksize(l->p),
 		       l->usable);
+}
+
+/* One object, or a bulk batch, from a named cache or from kmalloc. */
+static void op_cache(struct input *in)
+{
+	unsigned int v = in8(in), c = v % NR_CACHES, i;
+	size_t n = 1 + in8(in) % MAX_BULK, size, align, got;
+	struct kmem_cache *k = caches[c];
+	void *objs[MAX_BULK];
+	bool zero = v & 8;
+
+	if (st.nr_live + n > MAX_LIVE)
+		return;
+	size = cache_spec[c].size;
+	align = cache_spec[c].align ? cache_spec[c].align : 8;
+	if (cache_spec[c].flags & SLAB_HWCACHE_ALIGN && align < 64)
+		align = 64;
+	if (v & 16) { /* kmalloc_bulk: kmalloc-sized objects */
+		size = 1 + in16(in) % 2048;
+		align = 8;
+		got = kmalloc_bulk(size, GFP_KERNEL, n, objs);
+		c = NR_CACHES;
+		zero = false;
+	} else if (v & 32) {
+		got = kmem_cache_alloc_bulk(k, GFP_KERNEL, n, objs);
+		zero = false; /* not asked for */
+	} else {
+		objs[0] = zero ? kmem_cache_zalloc(k, GFP_KERNEL)
+			       : kmem_cache_alloc(k, GFP_KERNEL);
+		n = 1;
+		got = objs[0] != NULL;
+	}
+	if (got != n && got != 0)
+		broken("bulk allocation of %zu gave %zu (all or none)", n, got);
+	for (i = 0; i < got; i++) {
+		uint8_t *p = objs[i];
+		long bad;
+
+		check_new(p, size, ksize(p), align, "cache alloc");
+		if (zero && c < NR_CACHES &&
+		    (bad = first_nonzero(p, 0, size)) >= 0)
+			broken("kmem_cache_zalloc(%s) = %p: byte %ld not zero",
+			       cache_spec[c].name, (void *)p, bad);
+		add_live(p, size, ksize(p), K_KMALLOC);
+		st.live[st.nr_live - 1].cache = c < NR_CACHES ? (int)c : -1;
+	}
+}
+
+/* Free up to MAX_BULK live objects at once: kfree_bulk, or the bulk free
+ * of one cache for that cache's objects. */
+static void op_free_bulk(struct input *in)
+{
+	unsigned int v = in8(in), c = v % NR_CACHES, i = 0;
+	bool by_cache = v & 8;
+	void *objs[MAX_BULK];
+	size_t n = 0;
+
+	while (i < st.nr_live && n < MAX_BULK) {
+		struct live *l = &st.live[i];
+
+		if (l->kind != K_KMALLOC || (by_cache && l->cache != (int)c) ||
+		    (in8(in) & 3) == 0) {
+			i++;
+			continue;
+		}
+		check_live(l, "before a bulk free");
+		objs[n++] = l->p;
+		forget(i); /* the last one moved to i: look at i again */
+	}
+	if (by_cache)
+		kmem_cache_free_bulk(caches[c], n, objs);
+	else
+		kfree_bulk(n, objs);
+}
+
+/* A cache with objects in use refuses to go, and stays usable. */
+static void op_destroy_busy(struct input *in)
+{
+	unsigned int c = in8(in) % NR_CACHES, i;
+	int ret;
+
+	for (i = 0; i < st.nr_live; i++)
+		if (st.live[i].cache == (int)c)
+			break;
+	if (i == st.nr_live)
+		return;
+	ret = kmem_cache_destroy(caches[c]);
+	if (ret != -EBUSY)
+		broken("kmem_cache_destroy(%s) with objects in use = %d",
+		       cache_spec[c].name, ret);
 }
 
 static void op_hotadd(void)
@@ -564,6 +677,13 @@ static void setup(void)
 	}
 	mm_set_bad_use_mode(MM_BAD_USE_COUNT);
 	memset(&st, 0, sizeof(st));
+	for (i = 0; i < NR_CACHES; i++) {
+		caches[i] = kmem_cache_create(
+			cache_spec[i].name, cache_spec[i].size,
+			cache_spec[i].align, cache_spec[i].flags, NULL);
+		if (!caches[i])
+			broken("kmem_cache_create(%s)", cache_spec[i].name);
+	}
 	mm_get_totals(&t);
 	st.base_free = t.free_bytes;
 	st.base_managed = t.managed_bytes;
@@ -598,6 +718,10 @@ static void teardown(void)
 	if (mm_bad_use_count() != st.bad_expected)
 		broken("bad-use count %lu, want %lu", mm_bad_use_count(),
 		       st.bad_expected);
+	for (i = 0; i < NR_CACHES; i++)
+		if (kmem_cache_destroy(caches[i]))
+			broken("kmem_cache_destroy(%s) with nothing in use",
+			       cache_spec[i].name);
 }
 
 static void *map_region(size_t size)
@@ -665,10 +789,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			op_bad_free(&in);
 			break;
 		case 14:
-			op_kcalloc(&in);
+			v = in8(&in);
+			if (v & 1)
+				op_kcalloc(&in);
+			else if (v & 2)
+				op_free_bulk(&in);
+			else if (v & 4)
+				op_destroy_busy(&in);
+			else
+				op_cache(&in);
 			break;
 		default:
-			op_ksize(&in);
+			if (in8(&in) & 1)
+				op_ksize(&in);
+			else
+				op_cache(&in);
 			break;
 		}
 	}

@@ -179,8 +179,11 @@ def op_hart_stop(k=0): return [11, 2, k]
 def op_reap(): return [11, 4]
 def op_hotadd(): return [12]
 def op_bad(how, v=0, off=0): return [13, how, v & 255, v >> 8, off & 255, off >> 8]
-def op_kcalloc(n, each, ovf=0): return [14, n & 255, n >> 8, each & 255, each >> 8, ovf]
-def op_ksize(idx): return [15, idx]
+def op_kcalloc(n, each, ovf=0): return [14, 1, n & 255, n >> 8, each & 255, each >> 8, ovf]
+def op_ksize(idx): return [15, 1, idx]
+def op_cache(v, n=0, size=0): return [14, 0, v, n, size & 255, size >> 8]
+def op_free_bulk(v, picks): return [14, 2, v] + picks
+def op_destroy_busy(c): return [14, 4, c]
 
 
 def mm_seeds():
@@ -241,6 +244,16 @@ def mm_seeds():
     ops += op_kmalloc(2, 100) + op_free(1) + op_hart_stop(1)
     ops += op_switch(0) + op_drain(1)
     seq["seed-mm-hotplug"] = ops
+    ops = []
+    for v in (8, 9, 10, 0, 1, 2):             # single objects, zeroed or not
+        ops += op_cache(v)
+    for v in (32, 33, 34):                    # bulk from each cache
+        ops += op_cache(v, 7)
+    ops += op_cache(16, 5, 300)               # kmalloc_bulk
+    ops += op_destroy_busy(0) + op_destroy_busy(1) + op_destroy_busy(2)
+    ops += op_switch(2) + op_free_bulk(8, [1] * 20)
+    ops += op_free_bulk(0, [1] * 20) + op_free(0, 1) + op_drain(1)
+    seq["seed-mm-caches"] = ops
     return {k: bytes(b & 255 for b in v) for k, v in seq.items()}
 
 
