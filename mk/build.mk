@@ -146,3 +146,4 @@ $(B)/host/platinfo: $(B)/host/obj/tools/platinfo.c.o $(B)/host/libmm.a
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 -include mk/bench.mk
+-include mk/fuzz.mk
