@@ -7,6 +7,7 @@
 #   make test       every test; ends with "N passed, N failed"
 #   make stress     long stress run (SMP=8 SECONDS=300)
 #   make bench      benchmarks into build/bench/
+#   make fuzz       each fuzz target for SECONDS (default 300)
 #   make debug      boot halted with a gdb server, print the gdb command
 #   make DEBUG=1    debug build: poisoning of freed objects
 #   make clean
@@ -23,7 +24,7 @@ export SMP MEM NUMA ARGS SECONDS DEBUG
 
 BUILD := $(MAKE) --no-print-directory -f mk/build.mk
 
-.PHONY: all run test stress bench clean setup setup-bench format debug help
+.PHONY: all run test stress bench clean setup setup-bench format debug help fuzz
 
 all: setup
 	@$(BUILD) all
@@ -52,6 +53,9 @@ stress: setup
 	@$(BUILD) kernel
 	@python3 scripts/harness.py --stress --smp $(SMP) --seconds $(SECONDS)
 
+fuzz: setup
+	@python3 scripts/robust.py fuzz --seconds $(SECONDS)
+
 bench: setup-bench
 	@$(BUILD) all bench-bins
 	@python3 scripts/bench.py
@@ -71,6 +75,7 @@ help:
 	@echo '  make stress       one long stress run on every hart (SMP, SECONDS)'
 	@echo '  make bench        benchmarks into build/bench/ (docs/benchmarks.md)'
 	@echo '  make debug        boot halted with a gdb server; prints the gdb command'
+	@echo '  make fuzz         each fuzz target for SECONDS (docs/fuzzing.md)'
 	@echo '  make format       clang-format every tracked .c and .h'
 	@echo '  make setup        install what is missing (scripts/setup.sh); every target runs it'
 	@echo '  make setup-bench  the same, plus the allocators of the benchmarks'
@@ -82,7 +87,7 @@ help:
 		'MEM=$(MEM)' 'RAM for run and debug (QEMU -m)' \
 		'NUMA=$(NUMA)' '2: two memory nodes (run, debug)' \
 		'ARGS="$(ARGS)"' 'kernel command line (docs/cmdline.md), e.g. ARGS=test=mm' \
-		'SECONDS=$(SECONDS)' 'length of make stress, in seconds' \
+		'SECONDS=$(SECONDS)' 'length of make stress (and of each make fuzz target), in seconds' \
 		'DEBUG=$(DEBUG)' '1: MM_DEBUG build (poisoned frees, checks on reuse)' \
 		'GDB_PORT=$(GDB_PORT)' 'TCP port of the gdb server of make debug'
 

@@ -37,6 +37,7 @@ static const struct cmdline_key keys[] = {
 	{ "demo", KEY_NUMBER, 0, 1, NULL },
 	{ "watchdog_ms", KEY_NUMBER, 10, 3600000, NULL },
 	{ "suite_timeout", KEY_NUMBER, 1, 86400, NULL },
+	{ "slab_debug", KEY_NUMBER, 0, 1, NULL },
 };
 
 /* A copy: the FDT that held the original is handed back after boot. */

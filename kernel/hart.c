@@ -23,6 +23,10 @@
  *                from the post to the end of the wait, so the owner never
  *                sees work_fn change under a job, and a second poster gets
  *                -EBUSY instead of overwriting the first one's job.
+ *   online       written by the hart itself: 1 (release) when it comes up,
+ *                0 when it stops (hot-plug, kernel/hotplug.c).  Nobody
+ *                waits on an offline hart: IPI senders and smp_wait()
+ *                stop waiting when they see it go, smp_run_on() refuses.
  * IPIs are sent with the SBI IPI extension to one hart id at a time.
  */
 #include "kernel/hart_table.h"
@@ -155,9 +159,10 @@ static unsigned int signal_others(unsigned long kinds, uint64_t timeout_us)
 
 		if (i == self || !hart_is_online(h))
 			continue;
+		/* A hart that goes offline meanwhile will never answer. */
 		while (atomic_load_explicit(&h->ipi_acks,
 					    memory_order_acquire) == acks[i] &&
-		       time_now() < end)
+		       time_now() < end && hart_is_online(h))
 			cpu_relax();
 		if (atomic_load(&h->ipi_acks) != acks[i])
 			answered++;
@@ -198,6 +203,20 @@ int smp_run_on(unsigned int index, void (*fn)(void *), void *arg)
 		    &h->work_poster, &free, (int)self + 1, memory_order_acquire,
 		    memory_order_relaxed))
 		return -EBUSY;
+	/*
+	 * A hart that stops itself (hot-plug, kernel/hotplug.c) looks at no
+	 * claim on its way out, so the claim alone does not keep it here.
+	 * Looking again after the claim narrows the window; a poster that
+	 * still sees it online posts a job that never runs, and its
+	 * smp_wait() stops waiting once it sees the hart offline (the hart
+	 * settles work_done and the claim when it comes back).  Harts
+	 * stopped by hotplug_stop() cannot race so: the stopper holds their
+	 * claim while they leave.
+	 */
+	if (!atomic_load(&h->online)) {
+		atomic_store_explicit(&h->work_poster, 0, memory_order_release);
+		return -EINVAL;
+	}
 	posted = atomic_load_explicit(&h->work_posted, memory_order_relaxed);
 	if (posted !=
 	    atomic_load_explicit(&h->work_done, memory_order_acquire)) {
@@ -226,8 +245,11 @@ void smp_wait(unsigned int index)
 
 	if (!h)
 		return;
+	/* A hart that went offline (hot-plug) never finishes its job. */
 	while (atomic_load_explicit(&h->work_done, memory_order_acquire) !=
-	       atomic_load_explicit(&h->work_posted, memory_order_relaxed))
+		       atomic_load_explicit(&h->work_posted,
+					    memory_order_relaxed) &&
+	       hart_is_online(h))
 		cpu_relax();
 	/* Only the poster gives the claim back; anyone else just waited. */
 	atomic_compare_exchange_strong_explicit(&h->work_poster, &mine, 0,

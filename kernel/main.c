@@ -264,6 +264,11 @@ static void setup_mm(phys_addr_t fdt_pa)
 		panic("mm_init: %s", errno_name(ret));
 	if (platform.rng_seed)
 		mm_set_seed(platform.rng_seed, platform.rng_seed_len);
+	if (cmdline_get_ulong("slab_debug", 0)) {
+		mm_set_slab_debug(true);
+		printk("slab_debug: red zones, poison, allocation and free "
+		       "records for every slab object\n");
+	}
 	keep_fdt_window_for_later(fdt_pa, fdt_totalsize(phys_to_virt(fdt_pa)));
 	add_sections();
 	mmu_set_page_source(table_page_from_buddy);

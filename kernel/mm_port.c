@@ -4,11 +4,23 @@
 
 #include <stdarg.h>
 
+#include "kernel/ksyms.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
+#include "kernel/timer.h"
 
 #define DRAIN_WAIT_US 20000
+
+uint64_t port_time_us(void)
+{
+	return time_us();
+}
+
+const char *port_symbol(uintptr_t ip, unsigned long *off)
+{
+	return ksyms_lookup(ip, off);
+}
 
 void port_log(const char *fmt, ...)
 {

@@ -124,6 +124,10 @@ static inline void port_cpu_relax(void)
 	cpu_relax();
 }
 
+/* Microseconds since reset (slab_debug's records). */
+uint64_t port_time_us(void);
+/* The kernel symbol holding @ip and the offset into it; NULL if none. */
+const char *port_symbol(uintptr_t ip, unsigned long *off);
 void port_log(const char *fmt, ...) __printf(1, 2);
 void port_panic(const char *fmt, ...) __printf(1, 2) __noreturn;
 void port_kick_other_harts(void);

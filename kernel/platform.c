@@ -33,7 +33,19 @@
 
 /* ---- error messages ---- */
 
-/* Fill p->error (one line, cut to fit) and return @err. */
+/*
+ * Fill p->error (one line, cut to fit) and return @err.  Names and paths
+ * from the FDT may hold any byte: control characters (a newline would
+ * break the one-line contract, an escape would talk to the terminal)
+ * become '?', here and in the console path of the report.
+ */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 static int __printf(3, 4)
 	perr(struct platform *p, int err, const char *fmt, ...)
 {
@@ -42,6 +54,7 @@ static int __printf(3, 4)
 	va_start(ap, fmt);
 	vsnprintf(p->error, sizeof(p->error), fmt, ap);
 	va_end(ap);
+	printable(p->error);
 	return err;
 }
 
@@ -159,9 +172,10 @@ static void copy_word(char *dst, const char *src, size_t cap)
 /*
  * Walk every tag of the structure block once: tags must be known, nodes
  * balanced, names and property names in bounds, and the walk must end at
- * FDT_END.  Each tag advances the offset, so the walk ends.  (libfdt's
- * fdt_check_full() does this on the host but is not in linux-source's
- * libfdt, so the same check is done here with the public tag iterator.)
+ * FDT_END.  precheck_fdt() has made sure each tag advances the offset, so
+ * the walk ends.  (libfdt's fdt_check_full() does this on the host but is
+ * not in linux-source's libfdt, so the same check is done here with the
+ * public tag iterator.)
  */
 static int check_structure(const void *fdt, struct platform *p)
 {
@@ -211,6 +225,130 @@ bad:
 		    (unsigned int)offset);
 }
 
+/*
+ * FDT hardening (issue 8 item 7, issue 12): what libfdt itself does not
+ * guard against, checked with this file's own bounded loops before libfdt
+ * walks anything.
+ *
+ * libfdt trusts a property's length when it steps over it: a length of
+ * 0xfffffff4 brings fdt_next_tag() back to the tag it started from, and a
+ * walk over such a tree never ends.  It also reads 32- and 64-bit words in
+ * place, so blocks at unaligned offsets make it do misaligned loads
+ * (a trap or a slow emulation on RISC-V).  precheck_fdt() rejects both:
+ * block offsets must be aligned, and one walk over the structure block,
+ * reading each word byte by byte, checks that every tag lies inside the
+ * block and advances by at least one word, with the number of steps
+ * bounded by the block's size.  Once it has passed, libfdt's own walks
+ * take the same steps, so every later loop over the tree ends.
+ */
+#define FDT_MIN_VERSION 17 /* the first to give the structure block's size */
+#define FDT_MAX_DEPTH	64 /* nodes nested deeper are refused */
+
+static uint32_t be32_at(const uint8_t *b)
+{
+	return ((uint32_t)b[0] << 24) | ((uint32_t)b[1] << 16) |
+	       ((uint32_t)b[2] << 8) | b[3];
+}
+
+/* @n rounded up to the tag alignment, or UINT32_MAX when it wraps. */
+static uint32_t tag_align(uint32_t n)
+{
+	return n > UINT32_MAX - 3 ? UINT32_MAX : (n + 3) & ~3u;
+}
+
+static int precheck_structure(const void *fdt, struct platform *p)
+{
+	const uint8_t *blk = (const uint8_t *)fdt + fdt_off_dt_struct(fdt);
+	const char *strs = (const char *)fdt + fdt_off_dt_strings(fdt);
+	uint32_t size = fdt_size_dt_struct(fdt);
+	uint32_t ssize = fdt_size_dt_strings(fdt);
+	uint32_t pos = 0, step, depth = 0, len, nameoff, tag;
+	const uint8_t *nul;
+	bool seen_root = false;
+
+	/* Every step consumes at least one 4-byte word of the block. */
+	for (step = 0; step <= size / 4; step++) {
+		if (size - pos < 4)
+			break;
+		tag = be32_at(blk + pos);
+		pos += 4;
+		switch (tag) {
+		case FDT_BEGIN_NODE:
+			nul = memchr(blk + pos, '\0', size - pos);
+			if (!nul || (depth == 0 && seen_root) ||
+			    depth == FDT_MAX_DEPTH)
+				goto bad;
+			seen_root = true;
+			depth++;
+			len = tag_align((uint32_t)(nul - (blk + pos)) + 1);
+			if (len > size - pos)
+				goto bad;
+			pos += len;
+			break;
+		case FDT_END_NODE:
+			if (depth == 0)
+				goto bad;
+			depth--;
+			break;
+		case FDT_PROP:
+			if (size - pos < 8 || depth == 0)
+				goto bad;
+			len = be32_at(blk + pos);
+			nameoff = be32_at(blk + pos + 4);
+			pos += 8;
+			if (tag_align(len) > size - pos)
+				return perr(p, -EINVAL,
+					    "corrupt FDT: property length 0x%x "
+					    "at offset %u runs past the "
+					    "structure block",
+					    len, pos - 12);
+			if (nameoff >= ssize ||
+			    !memchr(strs + nameoff, '\0', ssize - nameoff))
+				return perr(p, -EINVAL,
+					    "corrupt FDT: property name offset "
+					    "0x%x at offset %u outside the "
+					    "strings block",
+					    nameoff, pos - 12);
+			pos += tag_align(len);
+			break;
+		case FDT_NOP:
+			break;
+		case FDT_END:
+			if (depth || !seen_root)
+				goto bad;
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	return perr(p, -EINVAL,
+		    "corrupt FDT: structure block ends without "
+		    "FDT_END");
+bad:
+	return perr(p, -EINVAL, "corrupt FDT: bad structure at offset %u", pos);
+}
+
+/* After fdt_check_header(): blocks in bounds, so their offsets are sane. */
+static int precheck_fdt(const void *fdt, struct platform *p)
+{
+	if ((uintptr_t)fdt & 7)
+		return perr(p, -EINVAL, "FDT at unaligned address %p", fdt);
+	if (fdt_version(fdt) < FDT_MIN_VERSION)
+		return perr(p, -EINVAL, "FDT version %u too old (need %u)",
+			    fdt_version(fdt), FDT_MIN_VERSION);
+	if (fdt_off_mem_rsvmap(fdt) & 7 || fdt_off_dt_struct(fdt) & 3)
+		return perr(p, -EINVAL,
+			    "corrupt FDT header: unaligned block offsets "
+			    "(memreserve 0x%x, structure 0x%x)",
+			    fdt_off_mem_rsvmap(fdt), fdt_off_dt_struct(fdt));
+	if (fdt_size_dt_struct(fdt) & 3)
+		return perr(p, -EINVAL,
+			    "corrupt FDT header: structure block size 0x%x "
+			    "not a multiple of 4",
+			    fdt_size_dt_struct(fdt));
+	return precheck_structure(fdt, p);
+}
+
 static int check_fdt(const void *fdt, const struct platform_params *params,
 		     struct platform *p)
 {
@@ -235,6 +373,9 @@ static int check_fdt(const void *fdt, const struct platform_params *params,
 	if (err)
 		return perr(p, -EINVAL, "corrupt FDT header: %s",
 			    fdt_strerror(err));
+	err = precheck_fdt(fdt, p);
+	if (err)
+		return err;
 	err = fdt_num_mem_rsv(fdt);
 	if (err < 0)
 		return perr(p, -EINVAL, "corrupt FDT memreserve block: %s",
@@ -684,7 +825,12 @@ static int clip_reserved_to_ram(struct platform *p)
 		bool kept = false;
 
 		if (in_ram(p, r->base, r->size)) {
-			p->resv[p->nr_resv++] = *r; /* still sorted */
+			/* Sorted insert: clipped parts before it may lie
+			 * above it (found by fuzz_fdt). */
+			err = add_resv_from(p, r->base, r->size, r->nomap,
+					    r->from_node, r->name);
+			if (err)
+				return err;
 			continue;
 		}
 		for (j = 0; j < p->nr_mem; j++) {
@@ -850,6 +996,67 @@ static void setup_uart(const void *fdt, int node, struct platform *p)
 	c->size = size;
 }
 
+/*
+ * The node a /chosen path names (@len bytes, not NUL-terminated), with
+ * aliases resolved here rather than by fdt_path_offset(): libfdt follows
+ * an alias whose value is another alias by recursing without a bound, so
+ * an alias that names itself ("serial0 = "serial0"") overflows the stack.
+ * Here an alias value is either an absolute path or the bare name of
+ * another alias, and at most FDT_MAX_ALIAS_HOPS are followed.
+ *
+ * Returns the node offset; -ENODEV when nothing of that name exists (the
+ * caller says so); -EINVAL with p->error set for a loop or a bad alias.
+ */
+#define FDT_MAX_ALIAS_HOPS 8
+#define FDT_MAX_PATH	   256
+
+static int resolve_path(const void *fdt, const char *path, int len,
+			struct platform *p)
+{
+	const char *name = path, *rest, *val, *slash;
+	int nlen, rlen, vlen, aliases, hops, node;
+	char buf[FDT_MAX_PATH];
+
+	if (len > 0 && path[0] == '/') {
+		node = fdt_path_offset_namelen(fdt, path, len);
+		return node < 0 ? -ENODEV : node;
+	}
+	slash = memchr(path, '/', len);
+	nlen = slash ? (int)(slash - path) : len;
+	rest = path + nlen; /* "" or "/child/...", below the alias */
+	rlen = len - nlen;
+	aliases = fdt_path_offset(fdt, "/aliases");
+	if (aliases < 0 || nlen == 0)
+		return -ENODEV;
+	for (hops = 0; hops < FDT_MAX_ALIAS_HOPS; hops++) {
+		val = fdt_getprop_namelen(fdt, aliases, name, nlen, &vlen);
+		if (!val)
+			return -ENODEV;
+		if (vlen <= 0 || !memchr(val, '\0', vlen))
+			return perr(p, -EINVAL, "bad alias %.*s in /aliases",
+				    nlen, name);
+		vlen = (int)strlen(val);
+		if (val[0] == '/') {
+			if (vlen + rlen >= (int)sizeof(buf))
+				return perr(p, -EINVAL,
+					    "path of alias %.*s too long", nlen,
+					    name);
+			memcpy(buf, val, vlen);
+			memcpy(buf + vlen, rest, rlen);
+			node = fdt_path_offset_namelen(fdt, buf, vlen + rlen);
+			return node < 0 ? -ENODEV : node;
+		}
+		if (!vlen || memchr(val, '/', vlen))
+			return perr(p, -EINVAL,
+				    "alias %.*s is neither a path nor an alias",
+				    nlen, name);
+		name = val;
+		nlen = vlen;
+	}
+	return perr(p, -EINVAL, "alias loop: %.*s still an alias after %d hops",
+		    len, path, FDT_MAX_ALIAS_HOPS);
+}
+
 static int parse_console(const void *fdt, int chosen, struct platform *p)
 {
 	struct platform_console *c = &p->console;
@@ -874,8 +1081,9 @@ static int parse_console(const void *fdt, int chosen, struct platform *p)
 	colon = memchr(path, ':', len);
 	if (colon)
 		len = colon - path;
-	/* Resolves an alias when the path does not start with '/'. */
-	node = fdt_path_offset_namelen(fdt, path, len);
+	node = resolve_path(fdt, path, len, p);
+	if (node == -EINVAL)
+		return node; /* p->error says why */
 	if (node < 0) {
 		char want[64];
 
@@ -887,6 +1095,7 @@ static int parse_console(const void *fdt, int chosen, struct platform *p)
 	}
 	if (fdt_get_path(fdt, node, c->path, sizeof(c->path)))
 		copy_word(c->path, "?", sizeof(c->path));
+	printable(c->path);
 	setup_uart(fdt, node, p);
 	return 0;
 }

@@ -21,11 +21,17 @@
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/hart.h"
+#include "kernel/hotplug.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/stress.h"
+#include "lib/errno.h"
 #include "lib/kstrtox.h"
+#include "mm/cache.h"
 #include "mm/mm.h"
+#include "sbi/sbi.h"
 
 #define LINE_MAX	 80 /* with the NUL: 79 characters */
 #define HISTORY_LINES	 16
@@ -75,6 +81,7 @@ static void cmd_slabinfo(const char *args)
 		return;
 	}
 	mm_print_slabinfo(per_hart);
+	kmem_cache_print_slabinfo(); /* named caches, by name */
 }
 
 static void cmd_harts(const char *args)
@@ -95,10 +102,117 @@ static void cmd_harts(const char *args)
 		printk("%-6u %-6u %-7s %-10lu %-12lu %s\n", h->hartid, h->index,
 		       atomic_load(&h->online) ? "yes" : "no",
 		       atomic_load(&h->timer_ticks), atomic_load(&h->heartbeat),
-		       h == this_hart() ? "console"
-		       : doing		? doing
-					: "idle");
+		       h == this_hart()		  ? "console"
+		       : !atomic_load(&h->online) ? "stopped"
+		       : doing			  ? doing
+						  : "idle");
 	}
+}
+
+/* A hart by its hardware id (the "hart" column of `harts`). */
+static int hart_index_of(const char *arg, unsigned int *index)
+{
+	unsigned long id;
+	unsigned int i;
+
+	if (kstrtoul(arg, 0, &id))
+		return -EINVAL;
+	for (i = 0; i < hart_count(); i++) {
+		const struct hart *h = hart_by_index(i);
+
+		if (h && h->hartid == id) {
+			*index = i;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static void shell_loop(void);
+
+/*
+ * The console moves to another hart before its own hart stops: the loop
+ * runs there as posted work (its state is static and one hart runs it at a
+ * time: this one stops right after posting it).
+ */
+static void console_job(void *arg)
+{
+	const struct hart *from = arg;
+	int ret = smp_hart_wait_stopped(from->index, 20000000);
+
+	if (ret)
+		printk("hart: hart %u did not stop: %s\n", from->hartid,
+		       errno_name(ret));
+	else
+		printk("hart: hart %u stopped\n", from->hartid);
+	shell_loop();
+	machine_exit(0); /* "poweroff" */
+}
+
+static int move_console_and_stop(void)
+{
+	unsigned int i, self = this_hart()->index;
+	int ret;
+
+	for (i = 0; i < hart_count(); i++) {
+		const struct hart *h = hart_by_index(i);
+
+		if (i == self || !h || !atomic_load(&h->online))
+			continue;
+		/* Said first: the new console's prompt follows at once. */
+		printk("hart: console moves to hart %u\n", h->hartid);
+		if (smp_run_on(i, console_job, this_hart())) {
+			printk("hart: hart %u is busy\n", h->hartid);
+			continue;
+		}
+		ret = hotplug_stop_self();
+		/*
+		 * Not reached: the caller checked HSM and a second online
+		 * hart.  Should it happen, the console has moved already:
+		 * halt rather than run a second one here.
+		 */
+		printk("hart: hart %u cannot stop: %s\n", this_hart()->hartid,
+		       errno_name(ret));
+		hart_halt();
+	}
+	return -EBUSY;
+}
+
+static void cmd_hart(const char *args)
+{
+	bool stop = !strncmp(args, "stop ", 5);
+	unsigned int index;
+	int ret;
+
+	if (!stop && strncmp(args, "start ", 6)) {
+		printk("usage: hart stop|start <hart id>\n");
+		return;
+	}
+	ret = hart_index_of(args + (stop ? 5 : 6), &index);
+	if (ret) {
+		printk("hart: %s: %s\n", args + (stop ? 5 : 6),
+		       ret == -ENOENT ? "no such hart" : "not a number");
+		return;
+	}
+	if (stop && index == this_hart()->index) {
+		if (!sbi_get_info()->has_hsm)
+			ret = -ENOSYS;
+		else if (smp_online_count() < 2)
+			ret = -EBUSY;
+		else
+			ret = move_console_and_stop();
+	} else {
+		ret = stop ? hotplug_stop(index) : hotplug_start(index);
+	}
+	if (ret)
+		printk("hart: %s %u failed: %s%s\n", stop ? "stop" : "start",
+		       hart_by_index(index)->hartid, errno_name(ret),
+		       ret == -EBUSY && stop && smp_online_count() < 2
+			       ? " (the last online hart)"
+			       : "");
+	else
+		printk("hart: hart %u %s\n", hart_by_index(index)->hartid,
+		       stop ? "stopped" : "online");
 }
 
 static void __printf(1, 2) shell_say(const char *fmt, ...)
@@ -424,6 +538,8 @@ static const struct command commands[] = {
 	{ "slabinfo", "per class: objects, slabs, frees ('harts': per hart)",
 	  cmd_slabinfo },
 	{ "harts", "state of each hart", cmd_harts },
+	{ "hart", "'stop N' / 'start N': take hart id N offline or back",
+	  cmd_hart },
 	{ "stress",
 	  "[seconds] run the stress workload on every hart "
 	  "(Ctrl-C stops it)",
@@ -469,10 +585,16 @@ static char *trim(char *s)
 
 void shell_run(void)
 {
-	struct line l;
-
 	smp_demo();
 	printk("hartslab console: type 'help'\n");
+	shell_loop();
+}
+
+/* Returns on "poweroff". */
+static void shell_loop(void)
+{
+	struct line l;
+
 	for (;;) {
 		const struct command *cmd = NULL;
 		char *text, *args;

@@ -58,6 +58,8 @@ extern uint32_t boot_parked_ids[PLATFORM_MAX_HARTS];
 /* Re-entries already reported, per index; touched by the hart itself. */
 static uint32_t reentries_seen[PLATFORM_MAX_HARTS];
 static uint32_t parked_seen;
+/* Came online before (hot-plug restarts): written by the hart itself. */
+static bool been_online[PLATFORM_MAX_HARTS];
 /* Harts the tree names that did not come online; boot hart only. */
 static unsigned int nr_failed;
 
@@ -93,6 +95,7 @@ int smp_init(const struct platform *p, uint32_t boot_hartid)
 	if (!found)
 		return -ENODEV;
 	boot_hart.index = boot_index;
+	been_online[boot_index] = true;
 	atomic_store(&boot_hart.online, 1);
 	return 0;
 }
@@ -167,7 +170,23 @@ static void __attribute__((aligned(4), used, noreturn)) secondary_start(void)
 		&h->work_done,
 		atomic_load_explicit(&h->work_posted, memory_order_relaxed),
 		memory_order_release);
-	printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
+	/*
+	 * A hart that stopped itself (hot-plug, kernel/hotplug.c) may have
+	 * left a claim behind (the poster of the job it abandoned, e.g. the
+	 * console's): nobody waits on it any more, so give it back before
+	 * going online.  Nobody can claim an offline hart (smp_run_on).
+	 */
+	atomic_store_explicit(&h->work_poster, 0, memory_order_release);
+	h->doing = NULL;
+	h->fixup = NULL;
+	/* The boot report's line once; a hart started again says so. */
+	if (h->index < PLATFORM_MAX_HARTS && been_online[h->index])
+		printk("smp: hart %u back online (index %u)\n", h->hartid,
+		       h->index);
+	else
+		printk("smp: hart %u online (index %u)\n", h->hartid, h->index);
+	if (h->index < PLATFORM_MAX_HARTS)
+		been_online[h->index] = true;
 	atomic_store_explicit(&h->online, 1, memory_order_release);
 	hart_idle();
 }
@@ -242,9 +261,9 @@ static void withdraw_join(unsigned int index)
 }
 
 /* Wait until HSM calls @hartid stopped: 0, or -ETIMEDOUT / -errno. */
-static int wait_stopped(uint32_t hartid)
+static int wait_stopped_for(uint32_t hartid, uint64_t timeout_us)
 {
-	uint64_t end = time_now() + time_us_to_ticks(HART_STOP_TIMEOUT_US);
+	uint64_t end = time_now() + time_us_to_ticks(timeout_us);
 	int st;
 
 	while ((st = sbi_hart_get_status(hartid)) != SBI_HSM_STOPPED) {
@@ -255,6 +274,11 @@ static int wait_stopped(uint32_t hartid)
 		cpu_relax();
 	}
 	return 0;
+}
+
+static int wait_stopped(uint32_t hartid)
+{
+	return wait_stopped_for(hartid, HART_STOP_TIMEOUT_US);
 }
 
 /*
@@ -309,9 +333,9 @@ out_free:
 	return ret;
 }
 
-static bool wait_online(struct hart *h)
+static bool wait_online_for(struct hart *h, uint64_t timeout_us)
 {
-	uint64_t end = time_now() + time_us_to_ticks(HART_START_TIMEOUT_US);
+	uint64_t end = time_now() + time_us_to_ticks(timeout_us);
 
 	while (!atomic_load_explicit(&h->online, memory_order_acquire)) {
 		if (time_now() > end)
@@ -319,6 +343,11 @@ static bool wait_online(struct hart *h)
 		cpu_relax();
 	}
 	return true;
+}
+
+static bool wait_online(struct hart *h)
+{
+	return wait_online_for(h, HART_START_TIMEOUT_US);
 }
 
 /* Harts that came into the boot entry unasked and parked themselves. */
@@ -483,4 +512,63 @@ uint32_t smp_boot_reentries(unsigned int index)
 		return 0;
 	return atomic_load_explicit(&boot_join_slots[index].reentries,
 				    memory_order_acquire);
+}
+
+/* ---- hart hot-plug (kernel/hotplug.c) ---- */
+
+int smp_hart_wait_stopped(unsigned int index, uint64_t timeout_us)
+{
+	struct hart *h = hart_by_index(index);
+
+	return h ? wait_stopped_for(h->hartid, timeout_us) : -EINVAL;
+}
+
+/* The boot hart's boot info, made the first time it is started again. */
+static struct hart_boot_info boot_hart_info;
+
+/*
+ * Start the stopped hart @index again through the secondary entry with
+ * the boot info it was first started with (kept in its join slot: the
+ * boot hart gets one now, on its image stack), so that it comes back
+ * through secondary_start() with fresh per-hart state and a fresh stack.
+ * Its join slot stays published, so a hart that the firmware sends
+ * through the boot entry instead (OpenSBI 1.1's race) joins the same way.
+ * Called from one hart at a time (kernel/hotplug.c serialises).
+ */
+int smp_restart_hart(unsigned int index, uint64_t timeout_us)
+{
+	struct hart *h = hart_by_index(index);
+	unsigned long info_pa;
+	int ret;
+
+	if (!h || is_online(h))
+		return -EINVAL;
+	if (index == boot_index &&
+	    !atomic_load_explicit(&boot_join_slots[index].info_pa,
+				  memory_order_acquire)) {
+		boot_hart_info.satp = kernel_satp();
+		boot_hart_info.tp = (unsigned long)&boot_hart;
+		boot_hart_info.sp = boot_hart.stack_top;
+		boot_hart_info.entry = (unsigned long)secondary_start;
+		publish_join(index, h->hartid, &boot_hart_info);
+	}
+	info_pa = atomic_load_explicit(&boot_join_slots[index].info_pa,
+				       memory_order_acquire);
+	if (!info_pa)
+		return -ENOENT;
+	ret = sbi_hart_start(h->hartid, virt_to_phys(secondary_entry), info_pa);
+	if (ret == -EALREADY) {
+		/*
+		 * HSM says it runs although it said stopped a moment ago:
+		 * the firmware sent it on by itself (through the boot entry
+		 * it joins by its slot).  Say so, and take it if it arrives.
+		 */
+		printk("smp: hart %u: HSM start says started already "
+		       "(status %d)\n",
+		       h->hartid, sbi_hart_get_status(h->hartid));
+		ret = 0;
+	}
+	if (ret)
+		return ret;
+	return wait_online_for(h, timeout_us) ? 0 : -ETIMEDOUT;
 }

@@ -53,6 +53,15 @@ uint32_t smp_boot_reentries(unsigned int index);
 int smp_start_unasked_then_join(unsigned int index, unsigned long arg);
 uint32_t smp_parked_count(void); /* harts parked in the boot entry */
 
+/*
+ * Hart hot-plug (kernel/hotplug.c): wait up to @timeout_us until HSM
+ * calls hart @index stopped (0, -ETIMEDOUT or -errno); start the stopped
+ * hart @index again through the secondary entry and wait up to
+ * @timeout_us until it is online.
+ */
+int smp_hart_wait_stopped(unsigned int index, uint64_t timeout_us);
+int smp_restart_hart(unsigned int index, uint64_t timeout_us);
+
 int smp_send_ipi(unsigned int index, unsigned long kinds);
 /* IPI_PING every other online hart; the number that answered in time. */
 unsigned int smp_ping_others(uint64_t timeout_us);

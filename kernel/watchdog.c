@@ -12,6 +12,22 @@
  *
  * A change of `doing` counts as progress, so a hart that just set it is
  * never judged on the time it spent doing something else.
+ *
+ * Slow is not stuck.  Wall-clock time overstates what a hart could have
+ * done when it did not run: under single-threaded TCG one host thread
+ * runs every hart in turn, and on a loaded host vCPU threads wait for a
+ * core.  So stalls are measured in run time, not wall time: on each of
+ * its ticks a watcher adds the time since its previous tick, capped at
+ * RUN_CAP_TICKS tick periods (a longer gap means it was not running), and
+ * a stall grows only by that.  The watcher's run time stands in for the
+ * watched hart's, which it cannot observe (the harts of one machine get
+ * the same share of the host: QEMU's round robin, or the host scheduler).
+ * And a hart that waits for another (a lock, a ring) makes no progress
+ * while that other one works: as long as some other hart's heartbeat
+ * moves, a stall must last STALL_FACTOR times longer before it is called
+ * stuck.  A real hang is still caught: after watchdog_ms of run time when
+ * the rest of the machine is still too, after STALL_FACTOR * watchdog_ms
+ * whatever the others do.
  */
 #include "kernel/watchdog.h"
 
@@ -26,17 +42,23 @@
 
 #define DEFAULT_STUCK_MS    5000
 #define SUITE_GRACE_SECONDS 120
+#define RUN_CAP_TICKS	    2 /* timer periods: a longer gap is not run time */
+#define STALL_FACTOR	    3 /* while others progress */
 
 struct watch {
 	const struct hart *hart;
 	unsigned long heartbeat;
 	const char *doing;
-	uint64_t since; /* time of the last progress seen */
+	unsigned long others; /* sum of every other hart's heartbeat */
+	uint64_t stalled;     /* run time since the hart's last progress */
+	uint64_t alone;	      /* ... and since anybody's last progress */
 };
 
 /* [watching hart][0: itself, 1: its neighbour], each private to its row. */
 static struct watch watches[PLATFORM_MAX_HARTS][2];
-static uint64_t stuck_ticks;
+/* Time of each hart's previous tick, private to that hart. */
+static uint64_t last_tick[PLATFORM_MAX_HARTS];
+static uint64_t stuck_ticks, run_cap;
 static unsigned int stuck_ms;
 
 /* Written by the boot hart (name first, then deadline with release). */
@@ -89,10 +111,33 @@ static void check_suite(uint64_t now)
 	fire_end();
 }
 
-static void check_hart(struct watch *w, const struct hart *h, uint64_t now)
+/* Sum of the heartbeats of every hart but @h (wraps harmlessly). */
+static unsigned long others_progress(const struct hart *h)
+{
+	unsigned long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < hart_count(); i++) {
+		const struct hart *o = hart_by_index(i);
+
+		if (o && o != h)
+			sum += atomic_load_explicit(&o->heartbeat,
+						    memory_order_relaxed);
+	}
+	return sum;
+}
+
+static uint64_t ticks_to_ms(uint64_t t)
+{
+	return t * 1000 / timer_frequency();
+}
+
+/* @ran: the watcher's run time since its previous tick. */
+static void check_hart(struct watch *w, const struct hart *h, uint64_t ran)
 {
 	unsigned long beat =
 		atomic_load_explicit(&h->heartbeat, memory_order_relaxed);
+	unsigned long others = others_progress(h);
 	const char *doing = doing_of(h);
 
 	if (w->hart != h || !doing || beat != w->heartbeat ||
@@ -100,15 +145,27 @@ static void check_hart(struct watch *w, const struct hart *h, uint64_t now)
 		w->hart = h;
 		w->heartbeat = beat;
 		w->doing = doing;
-		w->since = now;
+		w->others = others;
+		w->stalled = 0;
+		w->alone = 0;
 		return;
 	}
-	if (now - w->since < stuck_ticks || !panic_begin())
+	w->stalled += ran;
+	w->alone += ran;
+	if (others != w->others) {
+		w->others = others;
+		w->alone = 0;
+	}
+	if ((w->alone < stuck_ticks &&
+	     w->stalled < STALL_FACTOR * stuck_ticks) ||
+	    !panic_begin())
 		return;
 	printk("\nwatchdog: hart %u stuck for %llu ms doing '%s'\n", h->hartid,
-	       (unsigned long long)((now - w->since) * 1000 /
-				    timer_frequency()),
-	       doing);
+	       (unsigned long long)ticks_to_ms(w->stalled), doing);
+	printk("watchdog:   run time without progress: %llu ms, %llu ms of it "
+	       "with no other hart progressing either\n",
+	       (unsigned long long)ticks_to_ms(w->stalled),
+	       (unsigned long long)ticks_to_ms(w->alone));
 	fire_end();
 }
 
@@ -129,21 +186,26 @@ static void watchdog_tick(void)
 {
 	const struct hart *me = this_hart();
 	const struct hart *next;
-	uint64_t now = time_now();
+	uint64_t now = time_now(), ran;
 
 	if (in_panic() || me->index >= PLATFORM_MAX_HARTS)
 		return;
 	check_suite(now);
-	check_hart(&watches[me->index][0], me, now);
+	ran = last_tick[me->index] ? now - last_tick[me->index] : 0;
+	if (ran > run_cap)
+		ran = run_cap;
+	last_tick[me->index] = now;
+	check_hart(&watches[me->index][0], me, ran);
 	next = next_online(me);
 	if (next)
-		check_hart(&watches[me->index][1], next, now);
+		check_hart(&watches[me->index][1], next, ran);
 }
 
 void watchdog_init(void)
 {
 	stuck_ms = cmdline_get_ulong("watchdog_ms", DEFAULT_STUCK_MS);
 	stuck_ticks = time_us_to_ticks(stuck_ms * 1000ULL);
+	run_cap = RUN_CAP_TICKS * (timer_frequency() / TIMER_HZ);
 	timer_set_tick_hook(watchdog_tick);
 }
 

@@ -2,9 +2,12 @@
 /*
  * The watchdog: on every timer tick each hart checks itself and its next
  * online neighbour.  A hart that is busy (struct hart.doing set) and whose
- * heartbeat has not moved for "watchdog_ms=" (default 5000) of guest time,
- * or a test suite past its deadline, is reported and the machine exits
- * with status WATCHDOG_EXIT_CODE.
+ * heartbeat has not moved for "watchdog_ms=" (default 5000) of run time
+ * while no other hart progressed either, or for 3 times that while others
+ * did, or a test suite past its deadline, is reported and the machine
+ * exits with status WATCHDOG_EXIT_CODE.  Run time, not wall time: time
+ * during which the harts were not running (single-threaded TCG, a loaded
+ * host) does not count (see watchdog.c).
  */
 #ifndef HARTSLAB_KERNEL_WATCHDOG_H
 #define HARTSLAB_KERNEL_WATCHDOG_H

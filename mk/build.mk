@@ -100,9 +100,25 @@ $(B)/kobj/kernel/main.c.o: $(B)/generated/version.h
 .PHONY: FORCE
 FORCE:
 
-$(B)/kernel.elf: $(KOBJS) kernel.ld
+# Two links, for the symbol table of slab_debug's reports (kernel/ksyms.c):
+# the first with an empty table, the second with the first's text symbols
+# (text precedes rodata, so the table moves no function); then the
+# second's own table must be the one it holds.
+KSYMS_DIR := $(B)/ksyms
+$(B)/kernel.elf: $(KOBJS) kernel.ld scripts/ksyms.py
 	@echo "  KLD     $@"
-	@$(KCC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) -lgcc -o $@
+	@mkdir -p $(KSYMS_DIR)
+	@scripts/ksyms.py --empty > $(KSYMS_DIR)/ksyms0.c
+	@$(KCC) $(KCFLAGS) -c $(KSYMS_DIR)/ksyms0.c -o $(KSYMS_DIR)/ksyms0.o
+	@$(KCC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) $(KSYMS_DIR)/ksyms0.o -lgcc \
+		-o $(KSYMS_DIR)/kernel0.elf
+	@$(CROSS)nm -n $(KSYMS_DIR)/kernel0.elf | scripts/ksyms.py \
+		> $(KSYMS_DIR)/ksyms1.c
+	@$(KCC) $(KCFLAGS) -c $(KSYMS_DIR)/ksyms1.c -o $(KSYMS_DIR)/ksyms1.o
+	@$(KCC) $(KCFLAGS) $(KLDFLAGS) $(KOBJS) $(KSYMS_DIR)/ksyms1.o -lgcc \
+		-o $@
+	@$(CROSS)nm -n $@ | scripts/ksyms.py | cmp -s - $(KSYMS_DIR)/ksyms1.c \
+		|| { echo "ksyms: the symbol table moved text"; rm -f $@; exit 1; }
 
 $(B)/kernel.bin: $(B)/kernel.elf
 	@$(KOBJCOPY) -O binary $< $@
@@ -130,3 +146,4 @@ $(B)/host/platinfo: $(B)/host/obj/tools/platinfo.c.o $(B)/host/libmm.a
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 -include mk/bench.mk
+-include mk/fuzz.mk

@@ -39,6 +39,7 @@ static const char *const bad_kind_name[] = {
 	[MM_BAD_INTERIOR] = "free of an interior pointer",
 	[MM_BAD_DOUBLE_FREE] = "double free",
 	[MM_BAD_NOT_HEAD] = "free of a page that heads no allocation",
+	[MM_BAD_CORRUPT] = "memory corruption around or in the object",
 };
 
 struct mm_op_counts mm_op_counts[MM_MAX_HARTS];

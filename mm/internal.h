@@ -12,10 +12,12 @@
  *               0..3), runs of pages; never waits, never reclaims
  *   slab.c      per-hart slabs, remote frees; returns NULL when the buddy
  *               allocator does, no reclaim policy
+ *   slab_debug.c  slab_debug=1: red zones, poison, allocation records
  *   mm.c        set-up (mm_init, sections with their hart slots, per-hart
  *   stats.c     slots), the out-of-memory drain-and-retry policy, reports
  *   kmalloc.c   the public API (mm/kmalloc.h, mm/page.h): fast paths, and
  *               mm.c's slow paths behind them
+ *   cache.c     named caches, bulk and node-aware calls (mm/cache.h)
  *
  * The API is the top layer rather than mm.c because the API must reach
  * the policy (a failed allocation drains and retries) while the policy
@@ -155,6 +157,7 @@ enum mm_bad_kind {
 	MM_BAD_INTERIOR,    /* inside an object or a run, not its start */
 	MM_BAD_DOUBLE_FREE, /* already free */
 	MM_BAD_NOT_HEAD,    /* free_pages of a page that heads nothing */
+	MM_BAD_CORRUPT,	    /* slab_debug: an object's red zone or poison */
 };
 
 /* base.c: report (and panic, or count: mm_set_bad_use_mode()). */

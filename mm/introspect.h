@@ -67,6 +67,33 @@ int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
  */
 unsigned long mm_debug_drop_pending(void);
 
+/*
+ * slab_debug=1's last report (mm/slab_debug.c), for the slab_debug suite:
+ * what was found, on which object of which cache, which bytes, and the
+ * call sites of the object's last allocation and free and of the call
+ * that found it.  @count counts every report since mm_init().
+ */
+enum mm_slab_debug_kind {
+	MM_SLAB_DEBUG_NONE,
+	MM_SLAB_DEBUG_RED_ZONE,	      /* bytes after the object changed */
+	MM_SLAB_DEBUG_USE_AFTER_FREE, /* poison of a free object changed */
+	MM_SLAB_DEBUG_DOUBLE_FREE,
+	MM_SLAB_DEBUG_TRACK, /* the object's record itself is corrupt */
+};
+
+struct mm_slab_debug_report {
+	unsigned long count;
+	enum mm_slab_debug_kind kind;
+	const void *object;
+	const char *cache;
+	unsigned int size, requested;
+	unsigned int first_bad, last_bad; /* offsets from the object */
+	uintptr_t alloc_ip, free_ip, found_ip;
+	unsigned int alloc_hart, free_hart;
+};
+void mm_slab_debug_last(struct mm_slab_debug_report *r);
+bool mm_slab_debug_on(void);
+
 /* The secret keying the free lists (tests of mm_set_seed()). */
 uint64_t mm_get_secret(void);
 

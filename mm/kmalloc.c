@@ -46,6 +46,7 @@
 #include <string.h>
 
 #include "mm/hart.h"
+#include "mm/slab_debug.h"
 
 static void *__attribute__((noinline))
 kmalloc_miss(size_t size, unsigned int flags)
@@ -153,11 +154,36 @@ void *kcalloc(size_t n, size_t size, unsigned int flags)
  * full validation through the section table and page_meta, then the slab
  * (magic, interior, exact double-free walk, remote push) or page paths.
  */
+/*
+ * kfree_generic() with slab_debug=1: out of line, so that the ordinary
+ * one keeps its shape; @ip is kfree's caller.
+ */
+static void __attribute__((noinline)) kfree_debug(const void *p, uintptr_t ip)
+{
+	uintptr_t va = (uintptr_t)p;
+	struct page_meta *pm;
+
+	if (!p)
+		return;
+	pm = section_meta_only(va);
+	if (pm && pm_state(pm) == PM_SLAB) {
+		if (!slab_debug_free(slab_of(va), va, ip))
+			slab_free_slow(slab_of(va), va);
+		return;
+	}
+	free_pages((void *)p);
+}
+
 static void __attribute__((noinline)) kfree_generic(const void *p)
 {
 	uintptr_t va = (uintptr_t)p;
 	struct page_meta *pm;
 
+	/* First, while ra is kfree's caller's (kfree tail-calls us). */
+	if (unlikely(slab_debug_enabled)) {
+		kfree_debug(p, (uintptr_t)__builtin_return_address(0));
+		return;
+	}
 	if (!p)
 		return;
 	pm = section_meta_only(va);
@@ -222,7 +248,9 @@ kfree_remote(struct mm_hart *h, struct slab *s, uintptr_t va)
 	const bool checked = false;
 #endif
 
-	if (likely(slab_free_remote_fast(&h->slab, s, va, checked)))
+	/* slab_debug=1: every free goes through its checks. */
+	if (likely(!slab_debug_enabled &&
+		   slab_free_remote_fast(&h->slab, s, va, checked)))
 		return;
 	kfree_generic((const void *)va);
 }
@@ -286,8 +314,11 @@ size_t ksize(const void *p)
 	if (!p)
 		return 0;
 	pm = section_meta_only(va);
-	if (pm && pm_state(pm) == PM_SLAB)
+	if (pm && pm_state(pm) == PM_SLAB) {
+		if (unlikely(slab_debug_enabled))
+			slab_debug_widen(slab_of(va), va);
 		return slab_ksize(slab_of(va), va);
+	}
 	pm = buddy_check_run(p, "ksize", &s);
 	return pm ? (size_t)pm->nr_pages << PAGE_SHIFT : 0;
 }

@@ -28,12 +28,27 @@
 #include "mm/hart.h"
 #include "mm/introspect.h"
 #include "mm/page.h"
+#include "mm/slab_debug.h"
+#include "mm/spinlock.h"
 
 struct mm_hart *mm_harts[MM_MAX_HARTS];
 unsigned int mm_nr_harts;
 static int mm_hart_node[MM_MAX_HARTS];
 static uint64_t mm_secret;
 static bool mm_seeded_late; /* a section exists: too late to reseed */
+
+/*
+ * Hart hot-plug (mm_hart_offline / mm_hart_init / mm_reap_offline, at the
+ * end of this file).  parked[i] is written under park_lock[i] only; hart i
+ * itself reads its own flag without the lock (only it ever sets or clears
+ * it).  nr_parked counts the set flags, so that a drain with no hart
+ * offline costs one load.
+ */
+static struct mm_spinlock park_lock[MM_MAX_HARTS];
+static bool parked[MM_MAX_HARTS];
+static _Atomic unsigned int nr_parked;
+
+static void mm_hart_unpark(unsigned int me);
 
 /* Stand-in slot for a hart not placed yet: every fast path misses on it. */
 static struct mm_hart unplaced;
@@ -103,9 +118,20 @@ int mm_init(unsigned int nr_harts, const int *hart_node)
 	}
 	slab_fast_range_update();
 	port_reset_hart_mm(&unplaced);
+	for (i = 0; i < MM_MAX_HARTS; i++) {
+		mm_spin_init(&park_lock[i]);
+		parked[i] = false;
+	}
+	atomic_store_explicit(&nr_parked, 0, memory_order_relaxed);
 	mm_bad_use_reset();
+	slab_debug_reset();
 	mm_seeded_late = false;
 	return 0;
+}
+
+int mm_set_slab_debug(bool on)
+{
+	return slab_debug_enable(on, mm_seeded_late);
 }
 
 int mm_set_seed(const void *seed, size_t len)
@@ -170,6 +196,7 @@ int mm_add_section(phys_addr_t base, phys_addr_t size, int node,
 	mm_seeded_late = true;
 	section_publish(s);
 	slab_fast_range_update();
+	slab_debug_prepare(mm_nr_harts); /* slab_debug=1 only */
 	return 0;
 }
 
@@ -190,6 +217,8 @@ void mm_hart_init(void)
 		return;
 	}
 	if (mm_harts[me]->ready) {
+		if (parked[me])
+			mm_hart_unpark(me);
 		port_set_hart_mm(mm_harts[me]);
 		return;
 	}
@@ -213,12 +242,15 @@ void mm_drain_this_hart(bool all)
 	unsigned long irq = port_irq_save();
 	struct mm_hart *h = mm_this_hart();
 
-	if (h->ready) {
+	/* A parked slot belongs to its reapers until mm_hart_init(). */
+	if (h->ready && !parked[h->index]) {
 		slab_drain_hart(&h->slab, all);
 		buddy_cache_drain(&h->pages, all);
 	}
-	if (all)
+	if (all) {
+		mm_reap_offline();
 		buddy_flush_deferred();
+	}
 	port_irq_restore(irq);
 }
 
@@ -232,7 +264,8 @@ static void remote_sync(void)
 	unsigned long irq = port_irq_save();
 	struct mm_hart *h = mm_this_hart();
 
-	if (h->ready) {
+	/* A parked slot belongs to its reapers until mm_hart_init(). */
+	if (h->ready && !parked[h->index]) {
 		if (h->rc.open)
 			slab_rc_flush(&h->slab);
 		slab_take_inbox(&h->slab);
@@ -338,6 +371,22 @@ static void *slab_try(unsigned int cls)
 	return p;
 }
 
+/* slab_debug=1: every slab object comes from the debug classes. */
+static void *__attribute__((noinline))
+debug_kmalloc(unsigned int cls, size_t size, unsigned int flags, uintptr_t ip)
+{
+	void *p = NULL;
+
+	if (ready_hart())
+		p = slab_debug_kmalloc(cls, size, flags, ip);
+	if (unlikely(!p)) {
+		reclaim(flags);
+		if (ready_hart())
+			p = slab_debug_kmalloc(cls, size, flags, ip);
+	}
+	return p;
+}
+
 void *mm_kmalloc_slow(size_t size, unsigned int flags)
 {
 	unsigned int cls;
@@ -351,6 +400,9 @@ void *mm_kmalloc_slow(size_t size, unsigned int flags)
 					   flags);
 	}
 	cls = slab_class_of(size);
+	if (unlikely(slab_debug_enabled)) /* kmalloc's caller: tail calls */
+		return debug_kmalloc(cls, size, flags,
+				     (uintptr_t)__builtin_return_address(0));
 	p = slab_try(cls);
 	if (unlikely(!p)) {
 		reclaim(flags);
@@ -380,4 +432,97 @@ void mm_free_pages_slow(void *addr, const char *what)
 	port_irq_restore(irq);
 	/* The cache masks interrupts itself; h is this hart's for good. */
 	buddy_free_run(h->ready ? &h->pages : NULL, s, pm, addr);
+}
+
+/*
+ * ---- Hart hot-plug ----
+ *
+ * A hart going offline parks its slabs instead of handing them to an
+ * adopter.  Adoption would rewrite slab->owner (and the current-slab tag)
+ * while other harts read them without synchronisation on the remote-free
+ * path: a freer that read the old owner would queue a FULL slab on the old
+ * owner's revisit stack after the adopter had looked there, stranding it.
+ * Parking keeps a slab's owner immutable for its whole life, which is what
+ * the lock-free remote free relies on, and reuses the states that path
+ * already has: every slab with objects in use becomes a detached FULL slab
+ * (slab_park_hart), empty ones and the spares go back to the buddy
+ * allocator, and the block cache is returned.  Other harts keep freeing
+ * into parked slabs through slab->remote; the first such free queues the
+ * slab on the parked hart's revisit stack, as for any FULL slab.
+ *
+ * Who takes those frees back while the owner is away: any hart's full
+ * drain (mm_drain_this_hart(true): the out-of-memory path, the drain IPI,
+ * the console's and the tests' drains) reaps every parked hart under its
+ * park lock (slab_reap_parked: empty slabs back to the buddy allocator,
+ * the others parked again).  When the hart comes back, mm_hart_init()
+ * takes the lock, clears the flag and the hart owns its slot again: no
+ * current slab, no partial slab, no spare, an empty block cache (fresh
+ * per-hart state) and its parked slabs on ->full in the ordinary FULL or
+ * QUEUED states, which its own refills and drains handle as usual.
+ *
+ * Ordering: the owner-only fields of the parked slot (class lists, slab
+ * free lists and counts) pass from the parking hart to reapers and back to
+ * the owner through park_lock (acquire on lock, release on unlock); the
+ * flag is only read and written under it, except by the hart itself.
+ */
+void mm_reap_offline(void)
+{
+	unsigned int i;
+
+	if (!atomic_load_explicit(&nr_parked, memory_order_acquire))
+		return;
+	for (i = 0; i < mm_nr_harts; i++) {
+		unsigned long flags;
+
+		/* Unlocked peek (relaxed): a stale answer costs one reap. */
+		if (!__atomic_load_n(&parked[i], __ATOMIC_RELAXED))
+			continue;
+		flags = mm_spin_lock_irqsave(&park_lock[i]);
+		if (parked[i])
+			slab_reap_parked(&mm_harts[i]->slab);
+		mm_spin_unlock_irqrestore(&park_lock[i], flags);
+	}
+}
+
+void mm_hart_offline(void)
+{
+	unsigned long irq = port_irq_save(), flags;
+	struct mm_hart *h = mm_this_hart();
+	unsigned int me = port_this_hart();
+
+	if (!h->ready || parked[me]) {
+		port_irq_restore(irq);
+		return;
+	}
+	/*
+	 * Everything this hart could still give back, then the rest parked.
+	 * slab_drain_hart() posts this hart's pending remote-free batches (a
+	 * batch is this hart's to post and nobody else could) and takes back
+	 * what was posted to it; batches posted to it while it is parked are
+	 * taken by the reapers (slab_reap_parked()) or by itself once back.
+	 */
+	slab_drain_hart(&h->slab, true);
+	slab_park_hart(&h->slab);
+	buddy_cache_drain(&h->pages, true);
+	flags = mm_spin_lock_irqsave(&park_lock[me]);
+	__atomic_store_n(&parked[me], true, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&nr_parked, 1, memory_order_release);
+	mm_spin_unlock_irqrestore(&park_lock[me], flags);
+	buddy_flush_deferred();
+	port_irq_restore(irq);
+}
+
+static void mm_hart_unpark(unsigned int me)
+{
+	unsigned long flags = mm_spin_lock_irqsave(&park_lock[me]);
+
+	__atomic_store_n(&parked[me], false, __ATOMIC_RELAXED);
+	atomic_fetch_sub_explicit(&nr_parked, 1, memory_order_relaxed);
+	mm_spin_unlock_irqrestore(&park_lock[me], flags);
+}
+
+bool mm_hart_is_parked(unsigned int index)
+{
+	return index < MM_MAX_HARTS &&
+	       __atomic_load_n(&parked[index], __ATOMIC_RELAXED);
 }

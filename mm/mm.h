@@ -64,6 +64,21 @@ void mm_drain_this_hart(bool all);
 void mm_tick(void);
 void mm_idle(void);
 
+/*
+ * Hart hot-plug.  mm_hart_offline(), on the hart about to stop: give back
+ * everything it holds (remote frees taken back, empty slabs and spares,
+ * the block cache) and park its slabs that still have objects in use;
+ * it must not allocate or free again until it comes back.  Objects other
+ * harts free into a parked hart's slabs are taken back by any hart's full
+ * drain (mm_drain_this_hart(true), which calls mm_reap_offline()), and
+ * by the hart itself once it is back: mm_hart_init() on a parked hart
+ * unparks it with fresh per-hart state.  The rules are at the end of
+ * mm/mm.c.
+ */
+void mm_hart_offline(void);
+void mm_reap_offline(void);
+bool mm_hart_is_parked(unsigned int index);
+
 struct mm_totals {
 	uint64_t managed_bytes; /* pages handed to the buddy allocator */
 	uint64_t free_bytes;	/* free in buddy (including per-hart batches) */
@@ -88,5 +103,12 @@ unsigned long mm_bad_use_count(void);
  * secret comes from the port's entropy (time and instret on the kernel).
  */
 int mm_set_seed(const void *seed, size_t len);
+
+/*
+ * slab_debug=1 (mm/slab_debug.h): red zones, poison and allocation
+ * records for every slab object.  Call after mm_init() and before the
+ * first mm_add_section(); -EBUSY afterwards.
+ */
+int mm_set_slab_debug(bool on);
 
 #endif

@@ -24,6 +24,11 @@
  *	The hart's hardware id (mhartid), for messages only.
  *   bool port_irqs_disabled(void)
  *	Are interrupts masked on this hart (MM_DEBUG precondition checks)?
+ *   uint64_t port_time_us(void)
+ *	Microseconds since some fixed point (slab_debug's records).
+ *   const char *port_symbol(uintptr_t ip, unsigned long *off)
+ *	The name of the function holding @ip and @ip's offset in it, or
+ *	NULL (then reports print the address for addr2line).
  *   phys_addr_t port_phys_limit(void)
  *	RAM must end at or below this physical address (what the kernel's
  *	linear map covers).

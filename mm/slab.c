@@ -44,8 +44,11 @@
  * (detached), c->spare (one empty slab).  Empty slabs go back to the buddy
  * allocator beyond the spare.
  *
- * Lock order: slab code holds no lock; it calls into buddy.c (section locks)
- * with interrupts masked.  Out of memory it returns NULL: what to do then
+ * Lock order: slab code holds no lock on its allocation and free paths; it
+ * calls into buddy.c (section locks) with interrupts masked.  The one lock
+ * of this file, geom_lock (the registry of named caches' geometries), is
+ * taken by drains and by cache creation and destruction, before any
+ * section lock.  Out of memory it returns NULL: what to do then
  * (drain, ask the other harts, retry) is mm.c's policy, not this layer's.
  */
 #include "mm/slab.h"
@@ -54,6 +57,7 @@
 #include <string.h>
 
 #include "mm/buddy.h"
+#include "mm/spinlock.h"
 
 /*
  * About four classes per doubling above 64 bytes: average internal waste
@@ -86,10 +90,62 @@ static uint64_t slab_secret;
 /* Current slab of every class on a fresh hart: never has a free object. */
 struct slab slab_none;
 
-struct class_geom {
-	uint32_t nr_objs, first_off, recip;
-};
-static struct class_geom geom[MM_NR_CLASSES];
+static struct slab_geom geom[MM_NR_CLASSES];
+/* The kmalloc classes' random orders: sum of nr_objs over the classes. */
+#define SEQ_POOL 6144
+static uint16_t seq_pool[SEQ_POOL];
+
+/*
+ * Named caches' geometries (mm/cache.c), so that drains reach their
+ * classes.  The lock is taken with interrupts masked, before any section
+ * lock (a drain releases slabs to buddy.c while holding it).
+ */
+static struct slab_geom *geom_list;
+static struct mm_spinlock geom_lock;
+/* Bumped by every mm_init(): geometries of an earlier one are gone. */
+unsigned long slab_epoch;
+
+void slab_geom_compute(struct slab_geom *g)
+{
+	uint32_t n;
+
+	if (g->stride < g->size)
+		g->stride = g->size;
+	n = (SLAB_SIZE - sizeof(struct slab)) / g->stride;
+	g->nr_objs = n;
+	g->first_off = SLAB_SIZE - n * g->stride;
+	g->recip = (uint32_t)(((1ULL << 32) + g->stride - 1) / g->stride);
+}
+
+void slab_geom_register(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+
+	g->next = geom_list;
+	geom_list = g;
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+void slab_geom_unregister(struct slab_geom *g)
+{
+	unsigned long irq = mm_spin_lock_irqsave(&geom_lock);
+	struct slab_geom **pp;
+
+	for (pp = &geom_list; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/* The owner @h's class of slab @s: a kmalloc class or a cache's. */
+static struct mm_class *class_of_slab(struct slab_hart *h, const struct slab *s)
+{
+	if (likely(s->cls < MM_NR_CLASSES))
+		return &h->cls[s->cls];
+	return &s->geom->per_hart[h->index];
+}
 
 void slab_init_classes(uint64_t secret)
 {
@@ -106,13 +162,25 @@ void slab_init_classes(uint64_t secret)
 		slab_class_idx[i] = c;
 	}
 	for (c = 0; c < MM_NR_CLASSES; c++) {
-		uint32_t size = slab_class_size[c];
-		uint32_t n = (SLAB_SIZE - sizeof(struct slab)) / size;
-
-		geom[c].nr_objs = n;
-		geom[c].first_off = SLAB_SIZE - n * size;
-		geom[c].recip = (uint32_t)(((1ULL << 32) + size - 1) / size);
+		memset(&geom[c], 0, sizeof(geom[c]));
+		geom[c].size = geom[c].stride = slab_class_size[c];
+		geom[c].cls = c;
+		geom[c].node = -1;
+		slab_geom_compute(&geom[c]);
 	}
+	{
+		uint32_t used = 0;
+
+		for (c = 0; c < MM_NR_CLASSES; c++) {
+			if (used + geom[c].nr_objs > SEQ_POOL)
+				break; /* (asserted by a host test) */
+			slab_geom_shuffle(&geom[c], seq_pool + used, c);
+			used += geom[c].nr_objs;
+		}
+	}
+	geom_list = NULL;
+	mm_spin_init(&geom_lock);
+	slab_epoch++;
 	memset(&slab_none, 0, sizeof(slab_none));
 	slab_none.free = &slab_none;
 }
@@ -120,6 +188,11 @@ void slab_init_classes(uint64_t secret)
 unsigned int slab_class_of(size_t size)
 {
 	return slab_class_idx[size];
+}
+
+struct slab_hart *slab_this_hart(void)
+{
+	return slab_harts[port_this_hart()];
 }
 
 void slab_reset_harts(void)
@@ -222,8 +295,11 @@ void slab_fast_range_update(void)
 #if MM_DEBUG
 #define POISON_FREE 0x6b
 
+/* Objects of a cache with a constructor keep their constructed state. */
 void slab_debug_poison(struct slab *s, void *obj)
 {
+	if (s->geom->ctor || s->geom->debug)
+		return;
 	memset((char *)obj + sizeof(uintptr_t), POISON_FREE,
 	       s->size - sizeof(uintptr_t));
 }
@@ -233,6 +309,8 @@ void slab_debug_check_alloc(struct slab *s, void *obj)
 	const unsigned char *p = obj;
 	uint32_t i;
 
+	if (s->geom->ctor || s->geom->debug) /* slab_debug=1 checks */
+		return;
 	for (i = sizeof(uintptr_t); i < s->size; i++)
 		if (p[i] != POISON_FREE) {
 			port_log("mm: hart %u: object %p (size %u) written "
@@ -275,11 +353,89 @@ static void list_del_slab(struct mm_class *c, struct slab *s)
 	s->where = 0;
 }
 
-static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
+/* ---- random object order (CONFIG_SLAB_FREELIST_RANDOM's idea) ---- */
+
+bool slab_freelist_random = true;
+
+/* splitmix64: the boot secret stretched into a stream. */
+static uint64_t rand_next(uint64_t *state)
 {
-	const struct class_geom *g = &geom[cls];
-	uint32_t size = slab_class_size[cls], i;
-	struct slab *s = buddy_alloc_slab(SLAB_ORDER, h->node);
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * A random permutation of 0..@g->nr_objs-1 into @seq (Fisher-Yates over
+ * the stream seeded by the boot secret and @salt), kept by @g: every new
+ * slab of @g links its objects in this order from a random start.
+ */
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt)
+{
+	uint64_t st = slab_secret ^ (salt * 0xd6e8feb86659fd93ULL);
+	uint32_t i;
+
+	for (i = 0; i < g->nr_objs; i++)
+		seq[i] = (uint16_t)i;
+	for (i = g->nr_objs - 1; i > 0; i--) {
+		uint32_t j = (uint32_t)(rand_next(&st) % (i + 1));
+		uint16_t t = seq[i];
+
+		seq[i] = seq[j];
+		seq[j] = t;
+	}
+	g->random_seq = seq;
+}
+
+static void init_obj(const struct slab_geom *g, struct slab *s, char *obj)
+{
+	if (g->obj_init) {
+		g->obj_init(g, obj);
+	} else if (g->ctor) {
+		g->ctor(obj);
+		*(uintptr_t *)(obj + g->ctor_word_off) = *(uintptr_t *)obj;
+	} else {
+		slab_debug_poison(s, obj);
+	}
+}
+
+/*
+ * Link @s's objects in @g's random order, starting at a position drawn
+ * from the slab's key (different for every slab and boot), ending at the
+ * header.  About six instructions an object more than address order, on
+ * the slab-creation path only.
+ */
+static void link_random(const struct slab_geom *g, struct slab *s)
+{
+	const uint16_t *seq = g->random_seq;
+	uint32_t n = g->nr_objs, pos, k;
+	uint64_t st = s->key;
+	char *base = (char *)s->first;
+	char *prev;
+
+	pos = (uint32_t)(rand_next(&st) % n);
+	prev = base + (size_t)seq[pos] * g->stride;
+	s->free = prev;
+	for (k = 1; k < n; k++) {
+		char *obj;
+
+		if (++pos == n)
+			pos = 0;
+		obj = base + (size_t)seq[pos] * g->stride;
+		*(uintptr_t *)prev = slab_link(s, obj);
+		prev = obj;
+	}
+	*(uintptr_t *)prev = slab_link(s, s);
+}
+
+static struct slab *slab_new(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
+	uint32_t size = g->stride, i;
+	struct slab *s =
+		buddy_alloc_slab(SLAB_ORDER, g->node < 0 ? h->node : g->node);
 	char *obj;
 
 	if (!s)
@@ -287,25 +443,43 @@ static struct slab *slab_new(struct slab_hart *h, unsigned int cls)
 	memset(s, 0, sizeof(*s));
 	s->magic = SLAB_MAGIC;
 	s->owner = h->index;
-	s->cls = cls;
-	s->size = size;
+	s->cls = g->cls;
+	s->geom = g;
+	s->size = g->size;
 	s->nr_objs = g->nr_objs;
 	s->recip = g->recip;
 	s->first = (uintptr_t)s + g->first_off;
 	s->key = slab_secret ^ ((uintptr_t)s * 0x9e3779b97f4a7c15ULL);
 	s->link_hi = ((uintptr_t)s ^ s->key) >> SLAB_SHIFT;
-	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR;
+	s->tag = (uintptr_t)h ^ SLAB_TAG_NOT_CUR ^
+		 (g->debug ? SLAB_TAG_DEBUG : 0);
 	atomic_init(&s->remote, 0);
-	/* Free list in address order, ending at the header. */
 	obj = (char *)s->first;
+	if (g->random_seq && slab_freelist_random) {
+		/* Constructed first: the links overwrite first words. */
+		for (i = 0; i < g->nr_objs; i++, obj += size)
+			init_obj(g, s, obj);
+		link_random(g, s);
+		mm_stat_add(&c->nr_slabs, 1);
+		return s;
+	}
+	/* Free list in address order, ending at the header. */
 	s->free = obj;
 	for (i = 0; i < g->nr_objs; i++, obj += size) {
 		void *next = i + 1 < g->nr_objs ? obj + size : (void *)s;
 
-		slab_debug_poison(s, obj);
+		if (g->obj_init) {
+			g->obj_init(g, obj); /* slab_debug: also the ctor */
+		} else if (g->ctor) {
+			g->ctor(obj);
+			*(uintptr_t *)(obj + g->ctor_word_off) =
+				*(uintptr_t *)obj;
+		} else {
+			slab_debug_poison(s, obj);
+		}
 		*(uintptr_t *)obj = slab_link(s, next);
 	}
-	mm_stat_add(&h->cls[cls].nr_slabs, 1);
+	mm_stat_add(&c->nr_slabs, 1);
 	return s;
 }
 
@@ -379,7 +553,7 @@ static void slab_process_revisit(struct slab_hart *h)
 	mm_count_atomic();
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
-		struct mm_class *c = &h->cls[s->cls];
+		struct mm_class *c = class_of_slab(h, s);
 		uintptr_t head;
 
 		next = s->revisit_next;
@@ -457,7 +631,12 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
  */
 void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 {
-	struct mm_class *c = &h->cls[cls];
+	return slab_alloc_refill_geom(h, &h->cls[cls], &geom[cls]);
+}
+
+void *slab_alloc_refill_geom(struct slab_hart *h, struct mm_class *c,
+			     const struct slab_geom *g)
+{
 	struct slab *s;
 	void *p;
 
@@ -483,7 +662,7 @@ void *slab_alloc_refill(struct slab_hart *h, unsigned int cls)
 			s = c->spare;
 			c->spare = NULL;
 		} else {
-			s = slab_new(h, cls);
+			s = slab_new(h, c, g);
 			if (!s)
 				return NULL;
 		}
@@ -533,7 +712,7 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 				 uintptr_t va)
 {
-	struct mm_class *c = &h->cls[s->cls];
+	struct mm_class *c = class_of_slab(h, s);
 	unsigned long irq = port_irq_save();
 
 	MM_BUG_ON(s->owner != port_this_hart());
@@ -650,7 +829,8 @@ static void rc_close(struct slab_hart *me, unsigned int way)
 	struct slab_rcache *rc = me->rc;
 	struct slab *s = slab_of(rc->head[way]);
 
-	mm_stat_add(&me->cls[s->cls].remote_frees, rc->bytes[way] / s->size);
+	mm_stat_add(&class_of_slab(me, s)->remote_frees,
+		    rc->bytes[way] / s->size);
 	rc->budget += rc->bytes[way];
 	rc->head[way] = 0;
 	rc->bytes[way] = 0;
@@ -719,10 +899,11 @@ unsigned long slab_rc_drop(struct slab_hart *me)
  * it in front of ->free, count it, and move @s between the lists as a
  * local free would.  Returns the next batch (0: none).
  */
-static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first)
+static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
+			       unsigned int *released)
 {
 	struct slab *s = slab_of(first);
-	struct mm_class *c = &h->cls[s->cls];
+	struct mm_class *c = class_of_slab(h, s);
 	uintptr_t *p = (uintptr_t *)first, next;
 	unsigned int n = 1;
 
@@ -738,6 +919,28 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first)
 	mm_stat_add(&c->taken_back, n);
 	if (s->where != SLAB_CUR) {
 		s->inuse -= n;
+		if (released) {
+			/*
+			 * A reaper of a parked hart (slab_reap_parked): the
+			 * slab stays parked (FULL) unless this emptied it.
+			 * Released only from plain FULL: a QUEUED one is on
+			 * the revisit stack, which the reaper walks next.  No
+			 * object of an empty slab is live, so no remote free
+			 * can race with the release.
+			 */
+			uintptr_t full = REMOTE_FULL;
+
+			if (s->inuse == 0 &&
+			    atomic_compare_exchange_strong_explicit(
+				    &s->remote, &full, 0, memory_order_relaxed,
+				    memory_order_relaxed)) {
+				mm_count_atomic();
+				list_del_slab(c, s);
+				slab_release(c, s);
+				(*released)++;
+			}
+			return next & ~1UL;
+		}
 		if (s->where == SLAB_FULL)
 			slab_try_attach(c, s);
 		if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
@@ -748,7 +951,8 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first)
 	return next & ~1UL;
 }
 
-void slab_take_inbox(struct slab_hart *h)
+/* The batches posted to @h; @released: reaping a parked @h (see above). */
+static void take_inbox(struct slab_hart *h, unsigned int *released)
 {
 	uintptr_t m;
 
@@ -761,14 +965,19 @@ void slab_take_inbox(struct slab_hart *h)
 	m = atomic_exchange_explicit(&h->inbox, 0, memory_order_acquire);
 	mm_stat_add(&h->rc->takes, 1);
 	while (m)
-		m = rc_take_batch(h, m);
+		m = rc_take_batch(h, m, released);
+}
+
+void slab_take_inbox(struct slab_hart *h)
+{
+	take_inbox(h, NULL);
 }
 
 static void slab_free_remote(struct slab *s, uintptr_t va)
 {
 	struct slab_hart *me = slab_harts[port_this_hart()];
 	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls;
+	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
 	uintptr_t old, new;
 
 	if (slab_obj_looks_free(s, va)) {
@@ -834,7 +1043,8 @@ size_t slab_ksize(const struct slab *s, uintptr_t va)
 
 /* ---- drain ---- */
 
-static void drain_class(struct mm_class *c, bool all)
+static inline __attribute__((always_inline)) void
+drain_class(struct mm_class *c, bool all)
 {
 	struct slab *s, *next;
 
@@ -863,6 +1073,8 @@ static void drain_class(struct mm_class *c, bool all)
 /* Interrupts masked by the caller, on hart @h. */
 void slab_drain_hart(struct slab_hart *h, bool all)
 {
+	struct slab_geom *g;
+	unsigned long irq;
 	unsigned int c;
 
 	mm_assert_irqs_off();
@@ -872,4 +1084,206 @@ void slab_drain_hart(struct slab_hart *h, bool all)
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		drain_class(&g->per_hart[h->index], all);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next, ++*slabs)
+		n += s->inuse;
+	return n;
+}
+
+/*
+ * Objects of @s in batches posted to its owner's inbox, not taken back
+ * yet (statistics of quiet harts: a snapshot of the inbox is walked; a
+ * posted batch does not change until its owner takes it).
+ */
+static unsigned long inbox_count(const struct slab *s)
+{
+	struct slab_hart *o = slab_harts[s->owner];
+	uintptr_t m =
+		o ? atomic_load_explicit(&o->inbox, memory_order_acquire) : 0;
+	unsigned long n = 0, guard = 0;
+
+	while (m && guard++ < (1UL << 24)) {
+		const struct slab *bs = slab_of(m);
+		uintptr_t next = m;
+
+		for (;;) {
+			if (bs == s)
+				n++;
+			next = slab_link(bs, (void *)*(uintptr_t *)next);
+			if (next & 1)
+				break;
+		}
+		m = next & ~1UL;
+	}
+	return n;
+}
+
+/* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
+static unsigned long remote_count(const struct slab *s)
+{
+	uintptr_t *p = (uintptr_t *)(atomic_load_explicit(
+					     &s->remote, memory_order_acquire) &
+				     ~REMOTE_STATE);
+	unsigned long n = 0;
+
+	for (; p && (void *)p != (void *)s && n < s->nr_objs;
+	     p = slab_unlink(s, *p))
+		n++;
+	return n + inbox_count(s);
+}
+
+static unsigned long list_remote(const struct slab *s)
+{
+	unsigned long n = 0;
+
+	for (; s; s = s->next)
+		n += remote_count(s);
+	return n;
+}
+
+/*
+ * A named cache's remote frees are not counted per cache (the freer adds
+ * them to its cls_none, which no report reads: the remote path stays as
+ * short as for kmalloc), so the objects waiting on remote lists are
+ * counted here, from the lists.
+ */
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs)
+{
+	unsigned long n = 0, k = 0;
+
+	if (c->cur != &slab_none) {
+		n += c->cur->nr_objs - slab_free_count(c->cur);
+		n -= remote_count(c->cur);
+		k++;
+	}
+	n += list_inuse(c->partial, &k) + list_inuse(c->full, &k);
+	n -= list_remote(c->partial) + list_remote(c->full);
+	if (c->spare)
+		k++;
+	*in_use = n;
+	*slabs = k;
+}
+
+/* ---- hart hot-plug: parking a hart's slabs (mm.c's mm_hart_offline) ---- */
+
+/*
+ * @s (not current, on no list) leaves its owner's attention: take what
+ * was pushed to it, release it if that emptied it, else detach it as FULL
+ * on the full list, exactly as slab_detach_cur() does for an exhausted
+ * current slab.  From then on the first remote free queues it on the
+ * owner's revisit stack, so every object freed into it is reachable.
+ */
+static bool park_slab(struct mm_class *c, struct slab *s)
+{
+	for (;;) {
+		uintptr_t expect = 0;
+
+		slab_take_remote(c, s);
+		if (s->inuse == 0) {
+			slab_release(c, s);
+			return true;
+		}
+		/* Release: as in slab_detach_cur() (->revisit_next reads). */
+		if (atomic_compare_exchange_strong_explicit(
+			    &s->remote, &expect, REMOTE_FULL,
+			    memory_order_release, memory_order_relaxed))
+			break;
+	}
+	list_add_slab(c, s, SLAB_FULL);
+	return false;
+}
+
+/* Park every slab of class @c (slab_park_hart() below). */
+static void park_class(struct mm_class *c)
+{
+	struct slab *s = c->cur;
+
+	if (s != &slab_none) {
+		unset_current(c, s);
+		park_slab(c, s);
+	}
+	while ((s = c->partial)) {
+		list_del_slab(c, s);
+		park_slab(c, s);
+	}
+	if (c->spare) {
+		slab_release(c, c->spare);
+		c->spare = NULL;
+	}
+}
+
+/*
+ * On hart @h going offline, interrupts masked: every slab with objects
+ * in use is parked as FULL (above), every empty one (the spares too) goes
+ * back to the buddy allocator, in the kmalloc classes and in every
+ * registered geometry's class of @h (named caches, slab_debug twins), the
+ * same set slab_drain_hart() walks.  Slabs already FULL stay as they are
+ * (FULL or QUEUED: a queued one is on @h's revisit stack, taken below or
+ * by a reaper).  Afterwards no slab is current, no list but ->full is
+ * non-empty, and @h may be reaped by another hart (slab_reap_parked).
+ */
+void slab_park_hart(struct slab_hart *h)
+{
+	struct slab_geom *g;
+	unsigned long irq;
+	unsigned int cls;
+
+	mm_assert_irqs_off();
+	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	slab_process_revisit(h);
+	for (cls = 0; cls < MM_NR_CLASSES; cls++)
+		park_class(&h->cls[cls]);
+	irq = mm_spin_lock_irqsave(&geom_lock);
+	for (g = geom_list; g; g = g->next)
+		park_class(&g->per_hart[h->index]);
+	mm_spin_unlock_irqrestore(&geom_lock, irq);
+}
+
+/*
+ * Reap the parked hart @h from another hart, interrupts masked: the
+ * caller (mm.c) holds @h's park lock and has seen @h parked under it, so
+ * @h runs no mm code and this hart stands in for the owner; the lock's
+ * acquire/release carries the owner-only fields between the parking hart,
+ * successive reapers and the owner when it comes back.  Every slab a
+ * remote free queued is taken off the revisit stack (acquire, as in
+ * slab_process_revisit()); its remote list is taken (QUEUED -> 0,
+ * acquire) and spliced; an empty slab goes back to the buddy allocator,
+ * any other is parked again (0 -> FULL), so the next remote free queues
+ * it again.  Slabs nobody freed into stay on ->full untouched.  Returns
+ * the number of slabs released.
+ */
+unsigned int slab_reap_parked(struct slab_hart *h)
+{
+	struct slab *s, *next;
+	unsigned int released = 0;
+
+	mm_assert_irqs_off();
+	/* Batches other harts posted to the parked hart: first, so that a
+	 * slab they empty while it is QUEUED is released by the pass below. */
+	take_inbox(h, &released);
+	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
+		return released;
+	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
+	for (; s; s = next) {
+		struct mm_class *c = class_of_slab(h, s);
+		uintptr_t head;
+
+		next = s->revisit_next;
+		head = atomic_exchange_explicit(&s->remote, 0,
+						memory_order_acquire);
+		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
+		list_del_slab(c, s);
+		released += park_slab(c, s);
+	}
+	return released;
 }

@@ -43,6 +43,7 @@
  * neither form is 0.
  */
 #define SLAB_TAG_NOT_CUR 2UL
+#define SLAB_TAG_DEBUG	 4UL /* a slab_debug slab: never a fast-path tag */
 
 /* slab->where: which of the owner's lists holds the slab. */
 enum { SLAB_CUR = 1, SLAB_PARTIAL, SLAB_FULL, SLAB_SPARE };
@@ -75,6 +76,57 @@ struct slab {
 	/* Written by other harts: second cache line. */
 	_Atomic uintptr_t remote __attribute__((aligned(64)));
 	struct slab *revisit_next; /* set by the freer that queues the slab */
+	const struct slab_geom *geom; /* immutable: the class or cache */
+};
+
+/*
+ * slab->cls of a named cache's slab (mm/cache.c): no kmalloc class.  A
+ * remote free counts itself in the freer's h->cls[cls], which for this
+ * value is cls_none (never reported), so the remote path needs no test.
+ */
+#define SLAB_CLS_CACHE MM_NR_CLASSES
+
+struct mm_class;
+
+/*
+ * The shape of a class's objects: a kmalloc class's (slab.c's table) or a
+ * named cache's (mm/cache.c).  Immutable while any slab uses it.
+ */
+struct slab_geom {
+	uint32_t size;	    /* what ksize() reports */
+	uint32_t stride;    /* distance between objects (>= size) */
+	uint32_t nr_objs;   /* per slab */
+	uint32_t first_off; /* object 0's offset in the slab */
+	uint32_t recip;	    /* ceil(2^32 / stride) */
+	uint8_t cls;	    /* kmalloc class, or SLAB_CLS_CACHE */
+	/*
+	 * Constructor, run on every object of a new slab.  The free link
+	 * overwrites an object's first word, so the constructed value of
+	 * that word is kept at ctor_word_off and put back by the cache's
+	 * allocation (mm/cache.c).
+	 */
+	void (*ctor)(void *obj);
+	uint32_t ctor_word_off;
+	int node; /* slabs from this node's memory; -1: the owner hart's */
+	const char *name; /* for reports: "kmalloc-64", a cache's name */
+	/*
+	 * slab_debug=1 (mm/slab_debug.c): the red zone starts at dbg_off
+	 * (after the object and a constructor's word), the object's record
+	 * follows it; obj_init prepares each object of a new slab.  Debug
+	 * slabs' tags carry SLAB_TAG_DEBUG, so kfree's fast path never
+	 * takes their objects.
+	 */
+	bool debug;
+	uint32_t dbg_off;
+	void (*obj_init)(const struct slab_geom *g, void *obj);
+	/*
+	 * Random object order of new slabs (slab_geom_shuffle()): a
+	 * permutation of 0..nr_objs-1; NULL: address order.
+	 */
+	const uint16_t *random_seq;
+	/* SLAB_CLS_CACHE: one class per hart, indexed by hart index. */
+	struct mm_class *per_hart;
+	struct slab_geom *next; /* registered geometries (slab.c's lock) */
 };
 
 /* One size class on one hart: only that hart touches the lists. */
@@ -417,18 +469,51 @@ void slab_init_classes(uint64_t secret);
  * @rc; registers it. */
 void slab_hart_init(struct slab_hart *sh, struct slab_rcache *rc,
 		    unsigned int index, int node);
+/* This hart's slabs (NULL before slab_hart_init); interrupts masked. */
+struct slab_hart *slab_this_hart(void);
 /* Forget every hart (mm_init). */
 void slab_reset_harts(void);
 /* Sections changed: recompute every hart's kfree fast range. */
 void slab_fast_range_update(void);
 /* Slow paths (slab.c).  Interrupts masked; NULL when out of memory. */
 void *slab_alloc_refill(struct slab_hart *sh, unsigned int cls);
+/* The same for a named cache's class @c on this hart (@g->per_hart). */
+void *slab_alloc_refill_geom(struct slab_hart *sh, struct mm_class *c,
+			     const struct slab_geom *g);
+/*
+ * Named caches' geometries: slab_drain_hart() drains their classes too.
+ * Register before the first allocation; unregister only when no slab of
+ * @g is left on any hart (mm/cache.c's destroy checks it).
+ */
+void slab_geom_register(struct slab_geom *g);
+/* Changes with every slab_init_classes() (mm_init: host tests rerun it). */
+extern unsigned long slab_epoch;
+void slab_geom_unregister(struct slab_geom *g);
+/*
+ * Hardening: new slabs hand their objects out in a random order (seeded
+ * by the boot secret), on unless a test turns it off.  @seq holds
+ * @g->nr_objs entries and must live as long as @g.
+ */
+extern bool slab_freelist_random;
+void slab_geom_shuffle(struct slab_geom *g, uint16_t *seq, uint64_t salt);
+/* Fill in stride, nr_objs, first_off, recip from size and stride. */
+void slab_geom_compute(struct slab_geom *g);
+/* Objects of @g in use on @sh's slabs (exact only while @sh is quiet). */
+void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
+		      unsigned long *slabs);
 void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
 void slab_drain_hart(struct slab_hart *sh, bool all);
 /* Take back the batches other harts posted to @sh (interrupts masked). */
 void slab_take_inbox(struct slab_hart *sh);
 unsigned int slab_class_of(size_t size);
+/*
+ * Hart hot-plug (mm.c): park the slabs of the hart going offline (on it,
+ * interrupts masked); reap a parked hart's queued slabs from another hart
+ * (interrupts masked, the parked hart's lock held): slabs released.
+ */
+void slab_park_hart(struct slab_hart *h);
+unsigned int slab_reap_parked(struct slab_hart *h);
 /* Objects on @s's own free list (statistics of a current slab). */
 uint32_t slab_free_count(const struct slab *s);
 

@@ -79,18 +79,21 @@ def med_min_max(values):
 
 # ------------------------------------------------------------------ guest --
 
-def guest_instret(runs):
+def guest_instret(runs, extra="", suffix=""):
     """Boot -smp 2 with icount and test=bench; returns ({(name, size):
-    instret}, identical across runs?)."""
+    instret}, identical across runs?).  @extra: more of the command line
+    (slab_debug=1), its figures named with @suffix."""
     results = []
     for k in range(runs):
-        cmd = qemu_command(smp=2, mem="512M", append="test=bench",
+        cmd = qemu_command(smp=2, mem="512M",
+                           append=(extra + " test=bench").strip(),
                            icount=True)
-        log = os.path.join(OUT, "logs", "guest-bench-%d.log" % k)
+        log = os.path.join(OUT, "logs", "guest-bench%s-%d.log" % (suffix, k))
         r = run_qemu(cmd, timeout=600, log_path=log)
         found = {}
         for m in BENCH_RE.finditer(r.output):
-            found[(m.group(1), int(m.group(2)))] = float(m.group(4))
+            found[(m.group(1) + suffix, int(m.group(2)))] = \
+                float(m.group(4))
         if not found:
             say("guest bench run %d printed no figures (see %s)" % (k, log))
         results.append(found)
@@ -777,6 +780,12 @@ def main():
         say("no %s: guest benchmarks skipped" % KERNEL)
     if have_kernel and "guest" not in skip:
         instret, same = guest_instret(args.guest_runs)
+        # slab_debug=1 (mm/slab_debug.c): the same paths with red zones,
+        # poison and records; one run (icount repeats exactly).
+        dbg, _ = guest_instret(1, "slab_debug=1", "_slab_debug")
+        instret.update({k: v for k, v in dbg.items()
+                        if k[0].startswith(("kmalloc_pair_slab", "cache_",
+                                            "kmalloc_bulk", "kmalloc_singles"))})
         write_csv("guest_instret.csv", ["name", "size", "instret_per_op"],
                   [(n, s, "%.2f" % v) for (n, s), v in sorted(instret.items())])
         say("guest: %d instruction figures%s" % (

@@ -7,7 +7,10 @@ a byte, so typing a whole line at once loses nothing.  For each command the
 script types the line, waits for the next prompt, and checks the answer;
 "poweroff" must end QEMU with status 0.  The line editor is driven with
 the bytes a terminal sends (escape sequences for the arrows, Home, End and
-Delete; Ctrl-U, Ctrl-C), a running "stress" is interrupted with Ctrl-C.
+Delete; Ctrl-U, Ctrl-C), harts are stopped and started (`hart stop N`,
+`hart start N`, the console's own hart too: the console moves and the
+rest of the session runs on another hart), a running "stress" is
+interrupted with Ctrl-C.
 The session (from the kernel's first line on, as a terminal would show
 it) is written to
 build/test-logs/console-session.txt (docs/console-session.txt is a copy
@@ -179,6 +182,59 @@ def interrupt_stress(con: "Console") -> Tuple[bool, str]:
     return not missing, "missing %s in %r" % (missing, answer[-400:])
 
 
+def hotplug_steps(boot: str) -> List[Step]:
+    """`hart stop N` / `hart start N` and the `harts` table showing it:
+    another hart stopped and started, the last online hart refused (on 2
+    harts), then the console's own hart stopped, which moves the console
+    to another hart (the rest of the session runs there), and started
+    again.  Hart ids depend on the boot lottery: read from the boot log."""
+    m = re.search(r"booting on hart (\d+)", boot)
+    ids = re.findall(r"smp: hart (\d+) online", boot)
+    if not m or not ids:
+        return [("hotplug_ids", "harts", [r"booting on hart|online \(index"],
+                 10, [])]
+    me, other = m.group(1), ids[0]
+    row = r"(?m)^%s\s+\d+\s+%s\s.*%s"
+    steps: List[Step] = [
+        ("hart_usage", "hart frob 1", [r"usage: hart stop\|start"], 10, []),
+        ("hart_no_such", "hart stop 99", [r"hart: 99: no such hart"], 10,
+         []),
+        ("hart_start_online", "hart start " + other,
+         [r"hart: start %s failed: EALREADY" % other], 10, []),
+        ("hart_stop_other", "hart stop " + other,
+         [r"hart: hart %s stopped" % other], 30, [r"failed"]),
+        ("harts_shows_stopped", "harts",
+         [row % (other, "no", "stopped"), row % (me, "yes", "console")], 10,
+         []),
+        ("hart_stop_twice", "hart stop " + other,
+         [r"hart: stop %s failed: EALREADY" % other], 10, []),
+    ]
+    if len(ids) == 1:  # 2 harts: the console's hart is the last one
+        steps.append(("hart_stop_last", "hart stop " + me,
+                      [r"hart: stop %s failed: EBUSY \(the last online "
+                       r"hart\)" % me], 10, []))
+    steps += [
+        ("hart_start_other", "hart start " + other,
+         [r"smp: hart %s back online" % other, r"hart: hart %s online" % other],
+         30, [r"failed"]),
+        ("harts_shows_back", "harts", [row % (other, "yes", "idle")], 10,
+         []),
+        ("hart_stop_console_hart", "hart stop " + me,
+         [r"hart: console moves to hart \d+", r"hart: hart %s stopped" % me],
+         30, [r"failed", r"did not stop"]),
+        ("harts_console_moved", "harts",
+         [row % (me, "no", "stopped"), r"(?m)^\d+\s+\d+\s+yes\s.*console"],
+         10, []),
+        ("hart_start_boot_hart", "hart start " + me,
+         [r"smp: hart %s back online" % me, r"hart: hart %s online" % me], 30,
+         [r"failed"]),
+        ("harts_all_back", "harts", [row % (me, "yes", "idle")], 10,
+         [r"\bno\b"]),
+        ("meminfo_after_hotplug", "meminfo", [r"free_bytes=\d+"], 10, []),
+    ]
+    return steps
+
+
 def run(smp: int = 2, mem: str = "256M", session_path: str = SESSION,
         log_path: str = LOG) -> List[Tuple[str, bool, str]]:
     """Returns a list of (check name, ok, why)."""
@@ -193,7 +249,8 @@ def run(smp: int = 2, mem: str = "256M", session_path: str = SESSION,
         results.append(("boot_demo", "demo:" in boot and
                         "stress: PASS" in boot,
                         "the SMP demo before the prompt did not pass"))
-        for name, line, patterns, secs, unwanted in SCRIPT:
+        for name, line, patterns, secs, unwanted in (SCRIPT +
+                                                     hotplug_steps(boot)):
             if line.endswith(CTRL_C):
                 con.type_raw(line)  # Ctrl-C ends the line itself
             else:

@@ -8,9 +8,9 @@ and check that Linux's kunit.py parser reads the log without complaint.
 Bad device trees derived from QEMU's own must end in a clear message and a
 non-zero exit status.
 
-Beyond the matrix (in `make test` too): the serial console driven from the
-host (scripts/console_test.py), the stress suite with each fault injected
-(each must fail, pointing at the fault), the watchdog (a hung hart, a suite
+Beyond the matrix (in `make test` too): test=hotplug on 4 and 8 harts, the
+serial console driven from the host (scripts/console_test.py), the stress
+suite with each fault injected (each must fail, pointing at the fault), the watchdog (a hung hart, a suite
 past its deadline) and crash=wx / crash=stack (a panic report naming the
 store page fault, non-zero exit status).
 """
@@ -39,7 +39,29 @@ KUNIT = os.path.join(ROOT, "build", "linux-src", "tools", "testing", "kunit",
 MATRIX = [(s, m, None) for s in (1, 2, 4, 8) for m in ("128M", "1G", "4G")]
 MATRIX += [(4, "768M", 2)]
 
+# Hart hot-plug (tests/kernel/test_hotplug.c, named explicitly): harts
+# stopped and started while the stress workload runs on the others.
+HOTPLUG = [(4, "512M"), (8, "1G")]
+HOTPLUG_ARGS = "test=hotplug seconds=2"
+
 WATCHDOG_EXIT = 4  # kernel/watchdog.h
+
+# One more boot with slab_debug=1 (mm/slab_debug.c): every suite must pass
+# with it, and the slab_debug suite (which runs only then) must have made
+# its reports name each kind of damage and the call sites by symbol.
+SLAB_DEBUG_BOOT = (4, "512M", "slab_debug=1 test=all,slab_debug seconds=1")
+SLAB_DEBUG_REPORTS = [
+    ("report_red_zone", r"mm: slab_debug: BUG kmalloc-64: red zone overwritten"),
+    ("report_use_after_free",
+     r"mm: slab_debug: BUG kmalloc-112: written after free"),
+    ("report_double_free", r"mm: slab_debug: BUG kmalloc-224: double free"),
+    ("report_alloc_site",
+     r"mm: slab_debug:   allocated by hart \d+ at site_alloc\+0x[0-9a-f]+"),
+    ("report_free_site",
+     r"mm: slab_debug:   freed by hart \d+ at site_free\+0x[0-9a-f]+"),
+    ("report_found_site",
+     r"mm: slab_debug:   found by hart \d+ at site_free_again\+0x[0-9a-f]+"),
+]
 
 # Stress runs with a fault injected, on 2 harts: (inject, expected exit
 # status or None for any non-zero, patterns the log must contain).
@@ -307,6 +329,15 @@ def run_matrix(matrix: Sequence[Tuple[int, str, Optional[int]]], args: str,
         for note in v.notes:
             echo("    " + note)
     if with_bad:
+        smp, mem, sargs = SLAB_DEBUG_BOOT
+        v, run = boot_case("smp%d-%s-slab_debug" % (smp, mem), smp, mem,
+                           None, sargs, timeout)
+        for check, pat in SLAB_DEBUG_REPORTS:
+            v.check(check, re.search(pat, run.output) is not None,
+                    "no line matches " + pat)
+        total.add(v.counts)
+        echo_verdict(v, run.seconds, echo, "  [%d skipped]"
+                     % v.counts.skipped)
         for v in bad_dtb_cases(timeout):
             total.add(v.counts)
             echo("qemu %-28s %d passed, %d failed" % (v.name, v.counts.passed,
@@ -316,6 +347,15 @@ def run_matrix(matrix: Sequence[Tuple[int, str, Optional[int]]], args: str,
         for v, run in failure_cases(timeout):
             total.add(v.counts)
             echo_verdict(v, run.seconds, echo, "  [%s]" % v.message[:100])
+        for smp, mem in HOTPLUG:
+            v, run = boot_case("hotplug-smp%d" % smp, smp, mem, None,
+                               HOTPLUG_ARGS, timeout)
+            m = re.search(r"# hotplug: (\d+) stop/start cycles", run.output)
+            v.check("cycles_reported", m and int(m.group(1)) > 0,
+                    "no '# hotplug: N stop/start cycles' line")
+            total.add(v.counts)
+            echo_verdict(v, run.seconds, echo,
+                         "  (%s stop/start cycles)" % m.group(1) if m else "")
         v = console_case()
         total.add(v.counts)
         echo_verdict(v, v.seconds, echo)

@@ -20,7 +20,8 @@ src_stamp="$src_dir/.complete-v2"
 
 packages=(make gcc libc6-dev cpp python3 qemu-system-misc opensbi
 	  gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf
-	  device-tree-compiler libfdt-dev xz-utils u-boot-qemu)
+	  device-tree-compiler libfdt-dev xz-utils u-boot-qemu
+	  clang libclang-rt-14-dev)
 if [ "${1:-}" = "--bench" ]; then
 	packages+=(valgrind libjemalloc-dev libmimalloc-dev
 		   libgoogle-perftools-dev gnuplot-nox)

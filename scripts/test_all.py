@@ -25,6 +25,7 @@ from typing import Dict, List, Optional, Tuple
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 import ktap  # noqa: E402
+import robust  # noqa: E402
 
 ROOT = harness.ROOT
 LOGS = os.path.join(ROOT, "build", "test-logs")
@@ -144,6 +145,7 @@ def main() -> None:
     total.add(harness.run_matrix(harness.MATRIX, "test=all seconds=2", 300,
                                  echo=say))
     total.add(harness.run_boards(echo=say))
+    total.add(robust.run_all(echo=say))
     for name in total.failures:
         say("failed: " + name)
     say("test: %d skipped, %.0f s in all, logs in build/test-logs/"

@@ -125,6 +125,20 @@ static long now_ns(void)
 	return ts.tv_sec * 1000000000L + ts.tv_nsec;
 }
 
+uint64_t port_time_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+const char *port_symbol(uintptr_t ip, unsigned long *off)
+{
+	*off = 0;
+	return NULL;
+}
+
 uint64_t port_entropy(void)
 {
 	struct timespec ts;

@@ -121,6 +121,9 @@ static inline phys_addr_t port_phys_limit(void)
 }
 
 uint64_t port_entropy(void);
+/* Microseconds of CLOCK_MONOTONIC; no symbols on the host (NULL). */
+uint64_t port_time_us(void);
+const char *port_symbol(uintptr_t ip, unsigned long *off);
 
 static inline void port_cpu_relax(void)
 {

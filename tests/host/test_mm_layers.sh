@@ -14,8 +14,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 1
 
 layers=(--layer 'mm/base.c' --layer 'mm/section.c' --layer 'mm/buddy.c'
-	--layer 'mm/slab.c' --layer 'mm/mm.c,mm/stats.c'
-	--layer 'mm/kmalloc.c')
+	--layer 'mm/slab.c' --layer 'mm/slab_debug.c' --layer 'mm/mm.c,mm/stats.c'
+	--layer 'mm/kmalloc.c' --layer 'mm/cache.c')
 # Only objects of sources that exist (a removed file's object may linger).
 objs() {
 	local dir=$1 src

@@ -24,6 +24,7 @@
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
+#include "mm/cache.h"
 #include "mm/introspect.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
@@ -624,12 +625,177 @@ static void bench_scale(struct ktest *t)
 	}
 }
 
+/* ---------------------------------- named caches and bulk (mm/cache.h) -- */
+
+#define BULK_N	   16
+#define BULK_ITERS 64 /* batches per loop: BULK_N * BULK_ITERS objects */
+
+static __attribute__((noinline)) unsigned long
+loop_cache_pair(struct kmem_cache *c, unsigned int n)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		void *p = kmem_cache_alloc(c, GFP_KERNEL);
+
+		escape(p);
+		kmem_cache_free(c, p);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_cache_singles(struct kmem_cache *c, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < BULK_N; j++)
+			objs[j] = kmem_cache_alloc(c, GFP_KERNEL);
+		escape(objs);
+		for (j = 0; j < BULK_N; j++)
+			kmem_cache_free(c, objs[j]);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_cache_bulk(struct kmem_cache *c, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		kmem_cache_alloc_bulk(c, GFP_KERNEL, BULK_N, objs);
+		escape(objs);
+		kmem_cache_free_bulk(c, BULK_N, objs);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long
+loop_kmalloc_singles(size_t sz, unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < BULK_N; j++)
+			objs[j] = kmalloc(sz, GFP_KERNEL);
+		escape(objs);
+		for (j = 0; j < BULK_N; j++)
+			kfree(objs[j]);
+	}
+	return rdinstret() - t0;
+}
+
+static __attribute__((noinline)) unsigned long loop_kmalloc_bulk(size_t sz,
+								 unsigned int n)
+{
+	void *objs[BULK_N];
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		kmalloc_bulk(sz, GFP_KERNEL, BULK_N, objs);
+		escape(objs);
+		kfree_bulk(BULK_N, objs);
+	}
+	return rdinstret() - t0;
+}
+
+/*
+ * Per object: a named cache's alloc+free pair; 16 single allocations then
+ * 16 single frees (cache_singles16, kmalloc_singles16) against one bulk
+ * allocation and one bulk free of 16 (cache_bulk16, kmalloc_bulk16).  All
+ * of 64-byte objects, the batch's slab warm.
+ */
+static void bench_cache_bulk(struct ktest *t)
+{
+	struct kmem_cache *c =
+		kmem_cache_create("bench64", 64, 0, SLAB_NO_MERGE, NULL);
+	unsigned long empty = empty_baseline(PAIR_ITERS);
+	unsigned long empty_b = empty_baseline(BULK_ITERS);
+	unsigned long best;
+	unsigned int k, objs = BULK_N * BULK_ITERS;
+
+	KT_ASSERT(t, c);
+	loop_cache_singles(c, 1); /* warm */
+	loop_kmalloc_singles(64, 1);
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_pair(c, PAIR_ITERS));
+	report("cache_pair", 64, PAIR_ITERS, net(best, empty));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_singles(c, BULK_ITERS));
+	report("cache_singles16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_cache_bulk(c, BULK_ITERS));
+	report("cache_bulk16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_kmalloc_singles(64, BULK_ITERS));
+	report("kmalloc_singles16", 64, objs, net(best, empty_b));
+	best = ~0UL;
+	for (k = 0; k < TRIALS; k++)
+		best = min_ul(best, loop_kmalloc_bulk(64, BULK_ITERS));
+	report("kmalloc_bulk16", 64, objs, net(best, empty_b));
+	KT_EXPECT_EQ(t, kmem_cache_destroy(c), 0);
+}
+
+/*
+ * Hardening's cost (mm/slab.c: random object order of new slabs): per
+ * object, allocating 4 fresh slabs' worth of 64-byte objects and freeing
+ * them (the slabs made, then given back by a drain), with the random
+ * order and with address order.  The fast paths do not change.
+ */
+#define FRESH_OBJS (4 * 251) /* 251 objects of 64 bytes per slab */
+
+static __attribute__((noinline)) unsigned long loop_fresh(void **objs)
+{
+	unsigned long t0 = rdinstret();
+	unsigned int i;
+
+	for (i = 0; i < FRESH_OBJS; i++)
+		objs[i] = kmalloc(64, GFP_KERNEL);
+	for (i = 0; i < FRESH_OBJS; i++)
+		kfree(objs[i]);
+	mm_drain_this_hart(false);
+	return rdinstret() - t0;
+}
+
+static void bench_fresh_slabs(struct ktest *t)
+{
+	static void *objs[FRESH_OBJS];
+	unsigned long best[2] = { ~0UL, ~0UL };
+	unsigned int k, r;
+
+	for (r = 0; r < 2; r++) {
+		slab_freelist_random = !r;
+		loop_fresh(objs); /* warm */
+		for (k = 0; k < TRIALS; k++)
+			best[r] = min_ul(best[r], loop_fresh(objs));
+	}
+	slab_freelist_random = true;
+	report("fresh_slab_random", 64, FRESH_OBJS, best[0]);
+	report("fresh_slab_ordered", 64, FRESH_OBJS, best[1]);
+}
+
 static const struct ktest_case bench_cases[] = {
 	KTEST_CASE(bench_loop_overhead),
 	KTEST_CASE(bench_kmalloc_pair),
 	KTEST_CASE(bench_large),
 	KTEST_CASE(bench_pages),
 	KTEST_CASE_SMP(bench_remote_free, 2),
+	KTEST_CASE(bench_cache_bulk),
+	KTEST_CASE(bench_fresh_slabs),
 	KTEST_CASE(bench_scale),
 };
 KTEST_SUITE_EXPLICIT(bench, bench_cases);
