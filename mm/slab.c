@@ -689,7 +689,16 @@ static bool slab_obj_is_free(const struct slab *s, uintptr_t va)
 	     p = slab_unlink(s, *p))
 		if ((uintptr_t)p == va)
 			return true;
-	return false;
+	/*
+	 * Not on a list the owner sees: it may wait in a batch of remote
+	 * frees, gathered on another hart or posted to our inbox, whose links
+	 * are this slab's own.  Its word decodes to an object of this slab or
+	 * to the header (the end of a batch): that is a double free.  User
+	 * data passes this only by an accident of 2^-50 or less (the word
+	 * must decode into this slab and hit an object start).
+	 */
+	head = (uintptr_t)slab_unlink(s, *(const uintptr_t *)va);
+	return head == (uintptr_t)s || slab_obj_valid(s, head);
 }
 
 /* A FULL slab got a local free: attach it, unless a remote freer queued it
