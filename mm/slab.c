@@ -698,7 +698,7 @@ static bool slab_obj_is_free(const struct slab *s, uintptr_t va)
 	 * must decode into this slab and hit an object start).
 	 */
 	head = (uintptr_t)slab_unlink(s, *(const uintptr_t *)va);
-	return head == (uintptr_t)s || slab_obj_valid(s, head);
+	return (head & ~1UL) == (uintptr_t)s || slab_obj_valid(s, head);
 }
 
 /* A FULL slab got a local free: attach it, unless a remote freer queued it
@@ -779,9 +779,16 @@ static void slab_queue_revisit(struct slab *s)
  *
  * Posting is ONE compare-and-swap (release) of the batch's newest object
  * onto the owner's inbox (slab_hart->inbox), after the oldest object's
- * word was set to the old inbox head, encoded as slab_link(s, head | 1):
- * bit 0 can never be set in a link between objects (8-byte aligned), so
- * the owner's walk knows where a batch ends and the next batch starts.
+ * SECOND word was set to the old inbox head and its first word to the end
+ * marker slab_link(s, s | 1): bit 0 can never be set in a link between
+ * objects (8-byte aligned), so the owner's walk knows where a batch ends,
+ * and every pending object's first word still decodes into its own slab,
+ * so it still "looks free" to kfree's cheap double-free test and a second
+ * free of it is caught (rc_link_next()).  Objects without a second word
+ * (the 8-byte class) and objects of caches with a constructor (whose
+ * second word is constructed state) and slab_debug=1's objects (poisoned
+ * from their second word on) are never batched: they take the per-object
+ * CAS on slab->remote (rc_batchable()).
  * slab_rc_flush() chains all batches for one owner first and posts them
  * with one CAS.  The release orders every link word and the objects'
  * contents (the user's last writes) before the post; the owner takes the
@@ -805,17 +812,36 @@ static void slab_queue_revisit(struct slab *s)
  * remotely with the per-object CAS on slab->remote, below.
  */
 
+/* May @s's objects wait in batches?  See "Posting" above. */
+static inline bool rc_batchable(const struct slab *s)
+{
+	return s->size >= 2 * sizeof(uintptr_t) && !s->geom->ctor &&
+	       !s->geom->debug;
+}
+
+/*
+ * @last, the oldest object of a batch, links to the next batch @next (0:
+ * none): its first word becomes the in-slab end marker, its second word
+ * the raw pointer (read only by the owner's walk, rc_take_batch()).
+ */
+static inline void rc_link_next(uintptr_t last, uintptr_t next)
+{
+	struct slab *ls = slab_of(last);
+
+	((uintptr_t *)last)[1] = next;
+	*(uintptr_t *)last = slab_link(ls, (void *)((uintptr_t)ls | 1));
+}
+
 /* Post the chain @first .. @last (batches linked through their oldest
  * objects; @last is the oldest object of the last batch) to @owner. */
 static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
 		    uintptr_t last)
 {
 	struct slab_hart *o = slab_harts[owner];
-	struct slab *ls = slab_of(last);
 	uintptr_t old = atomic_load_explicit(&o->inbox, memory_order_relaxed);
 
 	do {
-		*(uintptr_t *)last = slab_link(ls, (void *)(old | 1));
+		rc_link_next(last, old);
 		mm_stat_add(&rc->posts, 1);
 		mm_count_atomic();
 		/* Release: the links and the objects before the post. */
@@ -824,10 +850,17 @@ static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
 							memory_order_relaxed));
 }
 
+static void slab_push_remote(struct slab *s, uintptr_t va);
+
 void slab_free_remote_gather(struct slab_hart *me, struct slab *s, uintptr_t va)
 {
-	unsigned long irq = port_irq_save();
+	unsigned long irq;
 
+	if (!rc_batchable(s)) {
+		slab_push_remote(s, va);
+		return;
+	}
+	irq = port_irq_save();
 	slab_rc_add(me, s, va);
 	port_irq_restore(irq);
 }
@@ -876,8 +909,7 @@ void slab_rc_flush(struct slab_hart *me)
 			if (!h || slab_of(h)->owner != owner)
 				continue;
 			/* Chain: the last batch's oldest object -> this one. */
-			*(uintptr_t *)last =
-				slab_link(slab_of(last), (void *)(h | 1));
+			rc_link_next(last, h);
 			last = rc->tail[w];
 			rc_close(me, w);
 		}
@@ -923,6 +955,10 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
 		p = (uintptr_t *)next;
 		n++;
 	}
+	next = p[1]; /* the next batch (rc_link_next()) */
+#if MM_DEBUG
+	memset(&p[1], POISON_FREE, sizeof(p[1])); /* as slab_debug_poison() */
+#endif
 	*p = slab_link(s, s->free);
 	s->free = (void *)first;
 	mm_stat_add(&c->taken_back, n);
@@ -948,7 +984,7 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
 				slab_release(c, s);
 				(*released)++;
 			}
-			return next & ~1UL;
+			return next;
 		}
 		if (s->where == SLAB_FULL)
 			slab_try_attach(c, s);
@@ -957,7 +993,7 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
 			slab_retire(c, s);
 		}
 	}
-	return next & ~1UL;
+	return next;
 }
 
 /* The batches posted to @h; @released: reaping a parked @h (see above). */
@@ -982,26 +1018,15 @@ void slab_take_inbox(struct slab_hart *h)
 	take_inbox(h, NULL);
 }
 
-static void slab_free_remote(struct slab *s, uintptr_t va)
+/*
+ * One object pushed on @s's own remote list with one CAS: a hart without
+ * registered slabs, and objects rc_batchable() refuses.  After the CAS
+ * the freer never touches the slab again (the owner may free it).
+ */
+static void slab_push_remote(struct slab *s, uintptr_t va)
 {
-	struct slab_hart *me = slab_harts[port_this_hart()];
-	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
 	uintptr_t old, new;
 
-	if (slab_obj_looks_free(s, va)) {
-		/* Only the owner can walk its lists; the encoded link with a
-		 * secret key makes a false alarm practically impossible. */
-		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
-		return;
-	}
-	if (me) {
-		unsigned long irq = port_irq_save();
-
-		slab_rc_add(me, s, va);
-		port_irq_restore(irq);
-		return;
-	}
 	slab_debug_poison(s, (void *)va);
 	old = atomic_load_explicit(&s->remote, memory_order_relaxed);
 	do {
@@ -1020,7 +1045,26 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	(void)cls;
+}
+
+static void slab_free_remote(struct slab *s, uintptr_t va)
+{
+	struct slab_hart *me = slab_harts[port_this_hart()];
+
+	if (slab_obj_looks_free(s, va)) {
+		/* Only the owner can walk its lists; the encoded link with a
+		 * secret key makes a false alarm practically impossible. */
+		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
+		return;
+	}
+	if (me && rc_batchable(s)) {
+		unsigned long irq = port_irq_save();
+
+		slab_rc_add(me, s, va);
+		port_irq_restore(irq);
+		return;
+	}
+	slab_push_remote(s, va);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -1125,13 +1169,16 @@ static unsigned long inbox_count(const struct slab *s)
 		uintptr_t next = m;
 
 		for (;;) {
+			uintptr_t w;
+
 			if (bs == s)
 				n++;
-			next = slab_link(bs, (void *)*(uintptr_t *)next);
-			if (next & 1)
+			w = (uintptr_t)slab_unlink(bs, *(uintptr_t *)next);
+			if (w & 1)
 				break;
+			next = w;
 		}
-		m = next & ~1UL;
+		m = ((uintptr_t *)next)[1]; /* rc_link_next() */
 	}
 	return n;
 }
