@@ -333,20 +333,6 @@ int kmem_cache_destroy(struct kmem_cache *k)
 	return 0;
 }
 
-/* As kmalloc.c's: the tag word of what may not be a slab header. */
-#ifdef __SANITIZE_THREAD__
-static __attribute__((noinline, no_sanitize_thread)) uintptr_t
-peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#else
-static inline uintptr_t peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#endif
-
 /* Read an immutable header field of what may not be a slab header. */
 #ifdef __SANITIZE_THREAD__
 static __attribute__((noinline, no_sanitize_thread)) const struct slab_geom *
@@ -390,7 +376,7 @@ static inline bool push_current(struct mm_hart *h, uintptr_t span,
 	return slab_obj_valid(s, va) && !slab_obj_looks_free(s, va) &&
 	       slab_push_rseq(s, va, (uintptr_t)&h->slab, s->key);
 #else
-	return peek_tag(s) == (uintptr_t)&h->slab && slab_free_fast(s, va);
+	return slab_peek_tag(s) == (uintptr_t)&h->slab && slab_free_fast(s, va);
 #endif
 }
 
@@ -728,7 +714,7 @@ static void free_many(struct kmem_cache *k, size_t nr, void **objs)
 				ok->free = head;
 			ok = NULL;
 			if ((uintptr_t)s - (uintptr_t)h >= span ||
-			    peek_tag(s) != (uintptr_t)&h->slab ||
+			    slab_peek_tag(s) != (uintptr_t)&h->slab ||
 			    (k && peek_geom(s) != k->g))
 				goto slow;
 			ok = s;

@@ -213,27 +213,6 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     data fails it only by a 2^-50 accident, costing time, not safety).
  * The current slab is frozen: no count to keep, whatever its fill.
  */
-/*
- * Read the tag word of what may or may not be a slab header.  The word is
- * mapped (test 1) but may be anything: page_meta, another hart's page,
- * user data being written concurrently.  Its value is trusted only when it
- * equals our own current-slab tag, which only this hart ever writes (slab_new()
- * runs on the owner), so a concurrent writer can never make it match.  The
- * read is deliberately racy: hide it from ThreadSanitizer.
- */
-#ifdef __SANITIZE_THREAD__
-static __attribute__((noinline, no_sanitize_thread)) uintptr_t
-slab_peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#else
-static inline uintptr_t slab_peek_tag(const struct slab *s)
-{
-	return s->tag;
-}
-#endif
-
 #ifdef SLAB_RSEQ
 /*
  * The same tests in another order: the range first (so that the header

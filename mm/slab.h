@@ -320,6 +320,27 @@ slow:
 }
 #endif
 
+/*
+ * Read the tag word of what may or may not be a slab header.  The word is
+ * mapped (kfree's range test) but may be anything: page_meta, another hart's
+ * page, user data being written concurrently.  Its value is trusted only when
+ * it equals our own current-slab tag, which only this hart ever writes
+ * (slab_new() runs on the owner), so a concurrent writer can never make it
+ * match.  The read is deliberately racy: hide it from ThreadSanitizer.
+ */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread, unused)) uintptr_t
+slab_peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#else
+static inline uintptr_t slab_peek_tag(const struct slab *s)
+{
+	return s->tag;
+}
+#endif
+
 /* mm_init() time: class tables, and the secret keying the free lists. */
 void slab_init_classes(uint64_t secret);
 /* Set up @sh as hart @index's slabs (on @node); registers it. */
