@@ -125,6 +125,27 @@ class Verdicts:
             self.notes.append("%s: %s %s" % (self.name, case, why))
 
 
+def run_logged(cmd: List[str], log: str, timeout: int,
+               env: Optional[Dict[str, str]] = None, who: str = "harness",
+               header: bool = False) -> Tuple[Optional[int], str]:
+    """Run @cmd from the repository root with a timeout: (exit status, or
+    None on timeout; its output).  The output also goes to the file @log,
+    after the command line when @header."""
+    os.makedirs(os.path.dirname(log), exist_ok=True)
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, timeout=timeout,
+                           cwd=ROOT, env=env)
+        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
+    except subprocess.TimeoutExpired as e:
+        out = (e.stdout or b"").decode("utf-8", "replace")
+        out += "\n%s: timeout after %d s\n" % (who, timeout)
+        status = None
+    with open(log, "w") as f:
+        f.write(("# " + " ".join(cmd) + "\n" if header else "") + out)
+    return status, out
+
+
 def report_values(text: str, key: str) -> List[Dict[str, str]]:
     """All 'platform: <key> a=b ...' lines as dicts."""
     out = []

@@ -60,19 +60,9 @@ def log_path(name):
 
 
 def run_logged(cmd, name, timeout, env=None):
-    """(status or None on timeout, output); the output goes to a log."""
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout,
-                           cwd=ROOT, env=env)
-        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        out += "\nrobust: timeout after %d s\n" % timeout
-        status = None
-    with open(log_path(name), "w") as f:
-        f.write("# " + " ".join(cmd) + "\n" + out)
-    return status, out
+    """harness.run_logged() into build/test-logs/robust/NAME.log."""
+    return harness.run_logged(cmd, log_path(name), timeout, env,
+                              who="robust", header=True)
 
 
 def build_fuzzers():

@@ -37,24 +37,6 @@ def say(msg: str) -> None:
     print(msg, flush=True)
 
 
-def run_logged(cmd: List[str], log: str, timeout: int,
-               env: Optional[Dict[str, str]] = None
-               ) -> Tuple[Optional[int], str]:
-    os.makedirs(os.path.dirname(log), exist_ok=True)
-    try:
-        p = subprocess.run(cmd, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout,
-                           cwd=ROOT, env=env)
-        out, status = p.stdout.decode("utf-8", "replace"), p.returncode
-    except subprocess.TimeoutExpired as e:
-        out = (e.stdout or b"").decode("utf-8", "replace")
-        out += "\ntest_all: timeout after %d s\n" % timeout
-        status = None
-    with open(log, "w") as f:
-        f.write(out)
-    return status, out
-
-
 def host_programs() -> List[Tuple[str, List[str]]]:
     progs = []
     for variant, pattern in (("host", "test_*"), ("host-asan", "test_*"),
@@ -76,9 +58,9 @@ def run_host_tests(total: ktap.Counts) -> None:
     for variant, cmd in host_programs():
         name = os.path.basename(cmd[-1])
         start = time.monotonic()
-        status, out = run_logged(cmd, os.path.join(LOGS, variant,
-                                                   name + ".log"),
-                                 HOST_TIMEOUT, env)
+        log = os.path.join(LOGS, variant, name + ".log")
+        status, out = harness.run_logged(cmd, log, HOST_TIMEOUT, env,
+                                         who="test_all")
         c = ktap.count(out, "%s/%s:" % (variant, name))
         if status != 0 and not c.failed:
             c.fail("%s/%s: exit status %s" % (variant, name, status))
@@ -92,8 +74,9 @@ def make_dtbs(total: ktap.Counts) -> None:
     script = os.path.join(ROOT, "scripts", "make_dtbs.sh")
     if not os.path.exists(script):
         return
-    status, out = run_logged(["bash", script],
-                             os.path.join(LOGS, "make_dtbs.log"), 600)
+    status, out = harness.run_logged(["bash", script],
+                                     os.path.join(LOGS, "make_dtbs.log"), 600,
+                                     who="test_all")
     if status != 0:
         total.fail("make_dtbs (see build/test-logs/make_dtbs.log)")
         say("make_dtbs failed:\n" + out[-2000:])
