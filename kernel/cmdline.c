@@ -32,7 +32,7 @@ static const struct cmdline_key keys[] = {
 	{ "test", KEY_LIST, 0, 0, NULL },
 	{ "seconds", KEY_NUMBER, 1, 86400, NULL },
 	{ "inject", KEY_WORD, 0, 0,
-	  "none|corrupt|leak|nodrain|doublefree|hang" },
+	  "none|corrupt|leak|nodrain|doublefree|hang|nopost" },
 	{ "crash", KEY_WORD, 0, 0, "wx|stack" },
 	{ "demo", KEY_NUMBER, 0, 1, NULL },
 	{ "watchdog_ms", KEY_NUMBER, 10, 3600000, NULL },

@@ -284,10 +284,21 @@ static void drain_mm_on_ipi(void)
 	mm_drain_this_hart(true);
 }
 
+/*
+ * The timer tick: the kernel's tick work, then mm's bound on batched
+ * remote frees (mm_tick(): this hart's pending batches posted, what others
+ * posted to it taken back).
+ */
+static void kernel_tick(void)
+{
+	timer_handle_tick();
+	mm_tick();
+}
+
 /* What the trap code calls: it does not call up into the kernel itself. */
 static const struct trap_ops kernel_trap_ops = {
 	.ipi = smp_handle_ipi,
-	.timer = timer_handle_tick,
+	.timer = kernel_tick,
 	.stop_others = smp_stop_others,
 };
 

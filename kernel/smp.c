@@ -132,6 +132,7 @@ static void __noreturn hart_idle(void)
 		irq_disable();
 		smp_run_posted_work(h);
 		irq_disable();
+		mm_idle(); /* batched remote frees: post, take back */
 		if (atomic_load_explicit(&h->work_posted,
 					 memory_order_acquire) ==
 		    atomic_load_explicit(&h->work_done, memory_order_relaxed))

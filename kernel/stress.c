@@ -29,6 +29,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
+#include "mm/introspect.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 
@@ -109,6 +110,7 @@ static const char *const inject_names[] = {
 	[STRESS_INJECT_NODRAIN] = "nodrain",
 	[STRESS_INJECT_DOUBLEFREE] = "doublefree",
 	[STRESS_INJECT_HANG] = "hang",
+	[STRESS_INJECT_NOPOST] = "nopost",
 };
 
 enum stress_inject stress_inject_from_cmdline(void)
@@ -310,6 +312,15 @@ static void free_object(struct stress_hart *sh, const struct obj *o)
 	if (o->owner != sh->index) {
 		sh->remote_frees++;
 		sh->freed_from[o->owner]++;
+		if (run.inject == STRESS_INJECT_NOPOST && !sh->injected &&
+		    sh->index == run.inject_index &&
+		    sh->allocs >= INJECT_AFTER && o->kind != OBJ_PAGES) {
+			/* The batch just gathered is never posted: lost. */
+			sh->injected = true;
+			printk("stress: injected nopost: %lu bytes of remote "
+			       "frees dropped on hart %u\n",
+			       mm_debug_drop_pending(), sh->hartid);
+		}
 	}
 }
 
@@ -708,12 +719,21 @@ static void drain_hart(void *arg)
 	mm_drain_this_hart(true);
 }
 
+static void flush_hart(void *arg)
+{
+	mm_idle();
+}
+
 static uint64_t free_bytes(bool drain)
 {
 	struct mm_totals t;
 
-	if (drain)
+	/* Every hart posts its pending remote frees, then every hart
+	 * drains: what the first round posted is taken back. */
+	if (drain) {
+		smp_run_on_all(flush_hart, NULL);
 		smp_run_on_all(drain_hart, NULL);
+	}
 	mm_get_totals(&t);
 	return t.free_bytes;
 }

@@ -21,6 +21,7 @@ enum stress_inject {
 	STRESS_INJECT_NODRAIN,	  /* skip the final drain of every hart */
 	STRESS_INJECT_DOUBLEFREE, /* free one object twice */
 	STRESS_INJECT_HANG,	  /* one hart stops making progress */
+	STRESS_INJECT_NOPOST,	  /* drop a batch of remote frees unposted */
 };
 
 struct stress_opts {

@@ -42,6 +42,8 @@ static const char *const bad_kind_name[] = {
 	[MM_BAD_CORRUPT] = "memory corruption around or in the object",
 };
 
+struct mm_op_counts mm_op_counts[MM_MAX_HARTS];
+
 void mm_bad_use(enum mm_bad_kind kind, const char *what, const void *addr)
 {
 	port_log("mm: %s: %s %p on hart %u\n", what, bad_kind_name[kind], addr,

@@ -33,6 +33,8 @@ struct mm_hart {
 	 * reaches entry [size] once size is added to the slot pointer.
 	 */
 	uint8_t cls_idx[SLAB_IDX_SIZE];
+	/* slab.c's remote-free cache (slab.rc points here). */
+	struct slab_rcache rc __attribute__((aligned(64)));
 	unsigned int index;
 	int node;
 	bool ready;

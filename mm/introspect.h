@@ -31,6 +31,12 @@ struct mm_class_stats {
 	unsigned long allocs;
 	unsigned long local_frees;
 	unsigned long remote_frees;
+	/*
+	 * Objects not on their slab's free list (allocated, or freed by
+	 * another hart and not back with the owner yet: gathered in that
+	 * hart's cache or posted to the owner's inbox).
+	 */
+	unsigned long in_slabs;
 };
 unsigned int mm_nr_size_classes(void);
 /*
@@ -38,6 +44,28 @@ unsigned int mm_nr_size_classes(void);
  * owns, frees it performed).  Exact only while the harts are quiet.
  */
 int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st);
+
+/*
+ * Atomic operations of batched remote frees on hart @hart so far: @posts
+ * (CAS attempts posting batches to other harts) and @takes (exchanges
+ * taking this hart's inbox).  -1 for a hart without slabs.
+ */
+int mm_remote_atomics(unsigned int hart, unsigned long *posts,
+		      unsigned long *takes);
+
+/*
+ * Hart @hart's operation counts so far: atomic instructions mm issued and
+ * section-lock acquisitions (mm/internal.h).  -1 beyond MM_MAX_HARTS.
+ */
+int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
+		     unsigned long *locks);
+
+/*
+ * Fault injection (the stress suite's inject=nopost): forget this hart's
+ * pending batches of remote frees instead of posting them, so that the
+ * objects are lost; returns their bytes.  Never call it otherwise.
+ */
+unsigned long mm_debug_drop_pending(void);
 
 /*
  * slab_debug=1's last report (mm/slab_debug.c), for the slab_debug suite:

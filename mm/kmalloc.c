@@ -213,6 +213,27 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     data fails it only by a 2^-50 accident, costing time, not safety).
  * The current slab is frozen: no count to keep, whatever its fill.
  */
+/*
+ * Not this hart's current slab: another hart's object is gathered in this
+ * hart's remote cache (slab.h: slab_free_remote_fast()), anything else
+ * takes the generic path.  Out of line, so that kfree() stays a leaf.
+ */
+static void __attribute__((noinline)) __mm_fast
+kfree_remote(struct mm_hart *h, struct slab *s, uintptr_t va)
+{
+#ifdef SLAB_RSEQ
+	const bool checked = true; /* kfree() made the object tests */
+#else
+	const bool checked = false;
+#endif
+
+	/* slab_debug=1: every free goes through its checks. */
+	if (likely(!slab_debug_enabled &&
+		   slab_free_remote_fast(&h->slab, s, va, checked)))
+		return;
+	kfree_generic((const void *)va);
+}
+
 #ifdef SLAB_RSEQ
 /*
  * The same tests in another order: the range first (so that the header
@@ -233,9 +254,13 @@ void __mm_fast kfree(const void *p)
 		uint64_t key = s->key;
 
 		if (likely(slab_obj_valid(s, va) &&
-			   !slab_obj_looks_free(s, va) &&
-			   slab_push_rseq(s, va, (uintptr_t)&h->slab, key)))
+			   !slab_obj_looks_free(s, va))) {
+			if (likely(slab_push_rseq(s, va, (uintptr_t)&h->slab,
+						  key)))
+				return;
+			kfree_remote(h, s, va);
 			return;
+		}
 	}
 	kfree_generic(p);
 }
@@ -247,10 +272,13 @@ void __mm_fast kfree(const void *p)
 	struct mm_hart *h = mm_hart_fast();
 
 	if (likely((uintptr_t)s - (uintptr_t)h <
-			   mm_stat_read(&h->slab.fast_span) &&
-		   slab_peek_tag(s) == (uintptr_t)&h->slab &&
-		   slab_free_fast(s, va)))
+		   mm_stat_read(&h->slab.fast_span))) {
+		if (likely(slab_peek_tag(s) == (uintptr_t)&h->slab &&
+			   slab_free_fast(s, va)))
+			return;
+		kfree_remote(h, s, va);
 		return;
+	}
 	kfree_generic(p);
 }
 

@@ -68,7 +68,7 @@ static void hart_slot_init(struct mm_hart *h, unsigned int index)
 {
 	memset(h, 0, sizeof(*h));
 	memcpy(h->cls_idx, slab_class_idx, sizeof(h->cls_idx));
-	slab_hart_init(&h->slab, index, mm_hart_node[index]);
+	slab_hart_init(&h->slab, &h->rc, index, mm_hart_node[index]);
 	buddy_cache_init(&h->pages, mm_hart_node[index]);
 	h->index = index;
 	h->node = mm_hart_node[index];
@@ -254,12 +254,57 @@ void mm_drain_this_hart(bool all)
 	port_irq_restore(irq);
 }
 
-/* Out of memory: drain this hart, then (unless atomic) ask the others. */
+/*
+ * The bounded delay of batched remote frees (slab.c): post what this
+ * hart gathered for others and take back what others posted to it.  Two
+ * plain loads when there is nothing to do.
+ */
+static void remote_sync(void)
+{
+	unsigned long irq = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+
+	/* A parked slot belongs to its reapers until mm_hart_init(). */
+	if (h->ready && !parked[h->index]) {
+		if (h->rc.open)
+			slab_rc_flush(&h->slab);
+		slab_take_inbox(&h->slab);
+	}
+	port_irq_restore(irq);
+}
+
+unsigned long mm_debug_drop_pending(void)
+{
+	unsigned long irq = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+	unsigned long bytes = h->ready ? slab_rc_drop(&h->slab) : 0;
+
+	port_irq_restore(irq);
+	return bytes;
+}
+
+void mm_tick(void)
+{
+	remote_sync();
+}
+
+void mm_idle(void)
+{
+	remote_sync();
+}
+
+/*
+ * Out of memory: drain this hart, then (unless atomic) ask the others,
+ * whose drains post their pending batches (to us among others): take
+ * those back before the retry.
+ */
 static void reclaim(unsigned int flags)
 {
 	mm_drain_this_hart(true);
-	if (!(flags & __GFP_ATOMIC))
+	if (!(flags & __GFP_ATOMIC)) {
 		port_kick_other_harts();
+		mm_drain_this_hart(true);
+	}
 }
 
 /* A hart allocating before its mm_hart_init(): set it up now. */
@@ -451,8 +496,10 @@ void mm_hart_offline(void)
 	}
 	/*
 	 * Everything this hart could still give back, then the rest parked.
-	 * (Pending remote-free batches, once mm has them, are flushed here:
-	 * a batch is this hart's to post and nobody else could.)
+	 * slab_drain_hart() posts this hart's pending remote-free batches (a
+	 * batch is this hart's to post and nobody else could) and takes back
+	 * what was posted to it; batches posted to it while it is parked are
+	 * taken by the reapers (slab_reap_parked()) or by itself once back.
 	 */
 	slab_drain_hart(&h->slab, true);
 	slab_park_hart(&h->slab);

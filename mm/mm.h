@@ -55,6 +55,16 @@ void mm_hart_init(void);
 void mm_drain_this_hart(bool all);
 
 /*
+ * The bounds on batched remote frees (docs/design.md): post the remote
+ * frees this hart gathered for other harts and take back what they posted
+ * to it.  The kernel calls mm_tick() on every timer tick and mm_idle()
+ * before a hart waits for an interrupt; a host thread calls mm_idle()
+ * before it stops using mm.  Interrupt context allowed.
+ */
+void mm_tick(void);
+void mm_idle(void);
+
+/*
  * Hart hot-plug.  mm_hart_offline(), on the hart about to stop: give back
  * everything it holds (remote frees taken back, empty slabs and spares,
  * the block cache) and park its slabs that still have objects in use;

@@ -84,6 +84,7 @@ _Static_assert(offsetof(struct slab_hart, cls_none) ==
 
 /* Every hart's slabs, by index (remote frees find the owner here). */
 static struct slab_hart *slab_harts[MM_MAX_HARTS];
+uintptr_t slab_rc_tag[MM_MAX_HARTS];
 static uint64_t slab_secret;
 
 /* Current slab of every class on a fresh hart: never has a free object. */
@@ -198,17 +199,23 @@ void slab_reset_harts(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < MM_MAX_HARTS; i++)
+	for (i = 0; i < MM_MAX_HARTS; i++) {
 		slab_harts[i] = NULL;
+		slab_rc_tag[i] = 1;
+	}
 }
 
 static uintptr_t fast_span_of(const struct slab_hart *h);
 
-void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
+void slab_hart_init(struct slab_hart *h, struct slab_rcache *rc,
+		    unsigned int index, int node)
 {
 	unsigned int c;
 
 	memset(h, 0, sizeof(*h));
+	memset(rc, 0, sizeof(*rc));
+	rc->budget = SLAB_RC_BUDGET;
+	h->rc = rc;
 	h->index = index;
 	h->node = node;
 	for (c = 0; c < MM_NR_CLASSES; c++) {
@@ -223,8 +230,10 @@ void slab_hart_init(struct slab_hart *h, unsigned int index, int node)
 	}
 	h->cls_none.cur = &slab_none;
 	atomic_init(&h->revisit, NULL);
+	atomic_init(&h->inbox, 0);
 	mm_stat_set(&h->fast_span, fast_span_of(h));
 	slab_harts[index] = h;
+	slab_rc_tag[index] = (uintptr_t)h | SLAB_TAG_NOT_CUR;
 }
 
 /*
@@ -528,6 +537,7 @@ static unsigned int slab_take_remote(struct mm_class *c, struct slab *s)
 
 	if (!atomic_load_explicit(&s->remote, memory_order_relaxed))
 		return 0;
+	mm_count_atomic();
 	head = atomic_exchange_explicit(&s->remote, 0, memory_order_acquire);
 	return slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
 }
@@ -540,6 +550,7 @@ static void slab_process_revisit(struct slab_hart *h)
 	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
 		return;
 	/* Acquire: pairs with the queuer's release, for ->revisit_next. */
+	mm_count_atomic();
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
 		struct mm_class *c = class_of_slab(h, s);
@@ -547,6 +558,7 @@ static void slab_process_revisit(struct slab_hart *h)
 
 		next = s->revisit_next;
 		/* QUEUED -> 0 (attached) and take what was pushed. */
+		mm_count_atomic();
 		head = atomic_exchange_explicit(&s->remote, 0,
 						memory_order_acquire);
 		slab_splice(c, s, (uintptr_t *)(head & ~REMOTE_STATE));
@@ -601,6 +613,7 @@ static bool slab_detach_cur(struct mm_class *c, struct slab *s)
 
 		if (slab_take_remote(c, s))
 			return false;
+		mm_count_atomic();
 		if (atomic_compare_exchange_strong_explicit(
 			    &s->remote, &expect, REMOTE_FULL,
 			    memory_order_release, memory_order_relaxed))
@@ -633,7 +646,11 @@ void *slab_alloc_refill_geom(struct slab_hart *h, struct mm_class *c,
 	if (p)
 		return p;
 
+	slab_take_inbox(h);
 	slab_process_revisit(h);
+	p = slab_alloc_fast(c);
+	if (p)
+		return p;
 	s = c->cur;
 	if (s != &slab_none && !slab_detach_cur(c, s))
 		return slab_alloc_fast(c);
@@ -672,7 +689,16 @@ static bool slab_obj_is_free(const struct slab *s, uintptr_t va)
 	     p = slab_unlink(s, *p))
 		if ((uintptr_t)p == va)
 			return true;
-	return false;
+	/*
+	 * Not on a list the owner sees: it may wait in a batch of remote
+	 * frees, gathered on another hart or posted to our inbox, whose links
+	 * are this slab's own.  Its word decodes to an object of this slab or
+	 * to the header (the end of a batch): that is a double free.  User
+	 * data passes this only by an accident of 2^-50 or less (the word
+	 * must decode into this slab and hit an object start).
+	 */
+	head = (uintptr_t)slab_unlink(s, *(const uintptr_t *)va);
+	return (head & ~1UL) == (uintptr_t)s || slab_obj_valid(s, head);
 }
 
 /* A FULL slab got a local free: attach it, unless a remote freer queued it
@@ -684,6 +710,7 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	do {
 		if ((old & REMOTE_STATE) != REMOTE_FULL)
 			return;
+		mm_count_atomic();
 	} while (!atomic_compare_exchange_weak_explicit(
 		&s->remote, &old, old & ~REMOTE_STATE, memory_order_relaxed,
 		memory_order_relaxed));
@@ -730,24 +757,276 @@ static void slab_queue_revisit(struct slab *s)
 	/* Release: ->revisit_next is visible to the owner's exchange. */
 	do {
 		s->revisit_next = top;
+		mm_count_atomic();
 	} while (!atomic_compare_exchange_weak_explicit(&owner->revisit, &top,
 							s, memory_order_release,
 							memory_order_relaxed));
 }
 
-static void slab_free_remote(struct slab *s, uintptr_t va)
-{
-	struct slab_hart *me = slab_harts[port_this_hart()];
-	/* Read before the push: after it the slab may be gone (see top). */
-	unsigned int cls = s->cls; /* a cache's: the freer's cls_none */
-	uintptr_t old, new;
+/*
+ * ---- remote frees in batches ----
+ *
+ * A hart frees an object of another hart's slab into its own cache
+ * (slab.h: struct slab_rcache, slab_rc_add()), with no atomic: the
+ * object's first word links it to the previous object of the same slab in
+ * the slab's own encoding, the oldest one pointing at the slab header,
+ * exactly what the owner's ->free list looks like.  A way holds one
+ * slab's open batch; freeing into another slab that maps to the same way
+ * posts that way's batch, and ->budget going below 0 (more than
+ * SLAB_RC_BUDGET bytes gathered) posts everything (slab_rc_flush()).  So
+ * what a hart holds pending is at most SLAB_RC_BUDGET bytes whenever it
+ * is not inside slab_rc_add().
+ *
+ * Posting is ONE compare-and-swap (release) of the batch's newest object
+ * onto the owner's inbox (slab_hart->inbox), after the oldest object's
+ * SECOND word was set to the old inbox head and its first word to the end
+ * marker slab_link(s, s | 1): bit 0 can never be set in a link between
+ * objects (8-byte aligned), so the owner's walk knows where a batch ends,
+ * and every pending object's first word still decodes into its own slab,
+ * so it still "looks free" to kfree's cheap double-free test and a second
+ * free of it is caught (rc_link_next()).  Objects without a second word
+ * (the 8-byte class) and objects of caches with a constructor (whose
+ * second word is constructed state) and slab_debug=1's objects (poisoned
+ * from their second word on) are never batched: they take the per-object
+ * CAS on slab->remote (rc_batchable()).
+ * slab_rc_flush() chains all batches for one owner first and posts them
+ * with one CAS.  The release orders every link word and the objects'
+ * contents (the user's last writes) before the post; the owner takes the
+ * whole inbox with one exchange (acquire) after a plain load saw it
+ * non-empty, and walks it with plain loads.
+ *
+ * No ABA: the inbox is push-many / take-all, as the revisit stack is.  A
+ * pusher's CAS succeeds only if the head is still the value its link
+ * encodes, whatever happened in between.
+ *
+ * Nothing stranded: a pending object still counts as in use in its slab,
+ * so its slab is never released while a batch holds it; the owner walks
+ * every posted batch itself and moves the slab between its lists (a FULL
+ * slab becomes PARTIAL, an empty one is retired), so no FULL/QUEUED dance
+ * is needed for batched frees.  The bounded delay is the kernel's part:
+ * mm_tick() on every timer tick, mm_idle() before a hart waits for an
+ * interrupt and every drain (the out-of-memory request included) flush
+ * this hart's cache and take its inbox (docs/design.md states the bound).
+ *
+ * A hart without registered slabs (before mm_hart_init()) still frees
+ * remotely with the per-object CAS on slab->remote, below.
+ */
 
-	if (slab_obj_looks_free(s, va)) {
-		/* Only the owner can walk its lists; the encoded link with a
-		 * secret key makes a false alarm practically impossible. */
-		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
+/* May @s's objects wait in batches?  See "Posting" above. */
+static inline bool rc_batchable(const struct slab *s)
+{
+	return s->size >= 2 * sizeof(uintptr_t) && !s->geom->ctor &&
+	       !s->geom->debug;
+}
+
+/*
+ * @last, the oldest object of a batch, links to the next batch @next (0:
+ * none): its first word becomes the in-slab end marker, its second word
+ * the raw pointer (read only by the owner's walk, rc_take_batch()).
+ */
+static inline void rc_link_next(uintptr_t last, uintptr_t next)
+{
+	struct slab *ls = slab_of(last);
+
+	((uintptr_t *)last)[1] = next;
+	*(uintptr_t *)last = slab_link(ls, (void *)((uintptr_t)ls | 1));
+}
+
+/* Post the chain @first .. @last (batches linked through their oldest
+ * objects; @last is the oldest object of the last batch) to @owner. */
+static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
+		    uintptr_t last)
+{
+	struct slab_hart *o = slab_harts[owner];
+	uintptr_t old = atomic_load_explicit(&o->inbox, memory_order_relaxed);
+
+	do {
+		rc_link_next(last, old);
+		mm_stat_add(&rc->posts, 1);
+		mm_count_atomic();
+		/* Release: the links and the objects before the post. */
+	} while (!atomic_compare_exchange_weak_explicit(&o->inbox, &old, first,
+							memory_order_release,
+							memory_order_relaxed));
+}
+
+static void slab_push_remote(struct slab *s, uintptr_t va);
+
+void slab_free_remote_gather(struct slab_hart *me, struct slab *s, uintptr_t va)
+{
+	unsigned long irq;
+
+	if (!rc_batchable(s)) {
+		slab_push_remote(s, va);
 		return;
 	}
+	irq = port_irq_save();
+	slab_rc_add(me, s, va);
+	port_irq_restore(irq);
+}
+
+/* Close way @way: its batch is counted and leaves the cache. */
+static void rc_close(struct slab_hart *me, unsigned int way)
+{
+	struct slab_rcache *rc = me->rc;
+	struct slab *s = slab_of(rc->head[way]);
+
+	mm_stat_add(&class_of_slab(me, s)->remote_frees,
+		    rc->bytes[way] / s->size);
+	rc->budget += rc->bytes[way];
+	rc->head[way] = 0;
+	rc->bytes[way] = 0;
+	rc->open &= ~(1UL << way);
+}
+
+/* One batch out: the way's slab moved on, or its bytes reached the cap. */
+void slab_rc_post(struct slab_hart *me, unsigned int way)
+{
+	struct slab_rcache *rc = me->rc;
+	uintptr_t head = rc->head[way], tail = rc->tail[way];
+	unsigned int owner = slab_of(head)->owner;
+
+	mm_assert_irqs_off();
+	rc_close(me, way);
+	rc_push(rc, owner, head, tail);
+}
+
+/* Everything pending out, one post per owner (interrupts masked). */
+void slab_rc_flush(struct slab_hart *me)
+{
+	struct slab_rcache *rc = me->rc;
+
+	mm_assert_irqs_off();
+	while (rc->open) {
+		unsigned int way = mm_ctz(rc->open), w;
+		uintptr_t first = rc->head[way], last = rc->tail[way];
+		unsigned int owner = slab_of(first)->owner;
+
+		rc_close(me, way);
+		for (w = way + 1; w < SLAB_RC_WAYS; w++) {
+			uintptr_t h = rc->head[w];
+
+			if (!h || slab_of(h)->owner != owner)
+				continue;
+			/* Chain: the last batch's oldest object -> this one. */
+			rc_link_next(last, h);
+			last = rc->tail[w];
+			rc_close(me, w);
+		}
+		rc_push(rc, owner, first, last);
+	}
+}
+
+unsigned long slab_rc_drop(struct slab_hart *me)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned long bytes = 0;
+	unsigned int w;
+
+	mm_assert_irqs_off();
+	for (w = 0; w < SLAB_RC_WAYS; w++) {
+		bytes += rc->bytes[w];
+		rc->budget += rc->bytes[w];
+		rc->head[w] = 0;
+		rc->bytes[w] = 0;
+	}
+	rc->open = 0;
+	return bytes;
+}
+
+/*
+ * The owner takes back one posted batch of @s starting at @p: walk it
+ * (plain loads: the exchange that took the inbox was an acquire), splice
+ * it in front of ->free, count it, and move @s between the lists as a
+ * local free would.  Returns the next batch (0: none).
+ */
+static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
+			       unsigned int *released)
+{
+	struct slab *s = slab_of(first);
+	struct mm_class *c = class_of_slab(h, s);
+	uintptr_t *p = (uintptr_t *)first, next;
+	unsigned int n = 1;
+
+	for (;;) {
+		next = slab_link(s, (void *)*p); /* decode: same xor */
+		if (next & 1)
+			break;
+		p = (uintptr_t *)next;
+		n++;
+	}
+	next = p[1]; /* the next batch (rc_link_next()) */
+#if MM_DEBUG
+	memset(&p[1], POISON_FREE, sizeof(p[1])); /* as slab_debug_poison() */
+#endif
+	*p = slab_link(s, s->free);
+	s->free = (void *)first;
+	mm_stat_add(&c->taken_back, n);
+	if (s->where != SLAB_CUR) {
+		s->inuse -= n;
+		if (released) {
+			/*
+			 * A reaper of a parked hart (slab_reap_parked): the
+			 * slab stays parked (FULL) unless this emptied it.
+			 * Released only from plain FULL: a QUEUED one is on
+			 * the revisit stack, which the reaper walks next.  No
+			 * object of an empty slab is live, so no remote free
+			 * can race with the release.
+			 */
+			uintptr_t full = REMOTE_FULL;
+
+			if (s->inuse == 0 &&
+			    atomic_compare_exchange_strong_explicit(
+				    &s->remote, &full, 0, memory_order_relaxed,
+				    memory_order_relaxed)) {
+				mm_count_atomic();
+				list_del_slab(c, s);
+				slab_release(c, s);
+				(*released)++;
+			}
+			return next;
+		}
+		if (s->where == SLAB_FULL)
+			slab_try_attach(c, s);
+		if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
+			list_del_slab(c, s);
+			slab_retire(c, s);
+		}
+	}
+	return next;
+}
+
+/* The batches posted to @h; @released: reaping a parked @h (see above). */
+static void take_inbox(struct slab_hart *h, unsigned int *released)
+{
+	uintptr_t m;
+
+	mm_assert_irqs_off();
+	/* A plain (relaxed) look first: the common case is empty. */
+	if (!atomic_load_explicit(&h->inbox, memory_order_relaxed))
+		return;
+	/* Acquire: pairs with the posters' release CAS. */
+	mm_count_atomic();
+	m = atomic_exchange_explicit(&h->inbox, 0, memory_order_acquire);
+	mm_stat_add(&h->rc->takes, 1);
+	while (m)
+		m = rc_take_batch(h, m, released);
+}
+
+void slab_take_inbox(struct slab_hart *h)
+{
+	take_inbox(h, NULL);
+}
+
+/*
+ * One object pushed on @s's own remote list with one CAS: a hart without
+ * registered slabs, and objects rc_batchable() refuses.  After the CAS
+ * the freer never touches the slab again (the owner may free it).
+ */
+static void slab_push_remote(struct slab *s, uintptr_t va)
+{
+	uintptr_t old, new;
+
 	slab_debug_poison(s, (void *)va);
 	old = atomic_load_explicit(&s->remote, memory_order_relaxed);
 	do {
@@ -757,6 +1036,7 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 		*(uintptr_t *)va =
 			slab_link(s, next ? (void *)next : (void *)s);
 		new = va | (state == REMOTE_FULL ? REMOTE_QUEUED : state);
+		mm_count_atomic();
 		/* Release: the link (and the object) before the push.
 		 * Acquire: when we see FULL, the owner's reads of
 		 * ->revisit_next from an earlier pass happened before. */
@@ -765,13 +1045,26 @@ static void slab_free_remote(struct slab *s, uintptr_t va)
 							memory_order_relaxed));
 	if ((old & REMOTE_STATE) == REMOTE_FULL)
 		slab_queue_revisit(s);
-	/* cls may be SLAB_CLS_CACHE: cls_none, which follows cls[]. */
-	if (me)
-		mm_stat_add(
-			&((struct mm_class *)((char *)me +
-					      cls * sizeof(struct mm_class)))
-				 ->remote_frees,
-			1);
+}
+
+static void slab_free_remote(struct slab *s, uintptr_t va)
+{
+	struct slab_hart *me = slab_harts[port_this_hart()];
+
+	if (slab_obj_looks_free(s, va)) {
+		/* Only the owner can walk its lists; the encoded link with a
+		 * secret key makes a false alarm practically impossible. */
+		mm_bad_use(MM_BAD_DOUBLE_FREE, "kfree (remote)", (void *)va);
+		return;
+	}
+	if (me && rc_batchable(s)) {
+		unsigned long irq = port_irq_save();
+
+		slab_rc_add(me, s, va);
+		port_irq_restore(irq);
+		return;
+	}
+	slab_push_remote(s, va);
 }
 
 void slab_free_slow(struct slab *s, uintptr_t va)
@@ -839,6 +1132,8 @@ void slab_drain_hart(struct slab_hart *h, bool all)
 
 	mm_assert_irqs_off();
 	MM_BUG_ON(h != slab_harts[port_this_hart()]);
+	slab_rc_flush(h);
+	slab_take_inbox(h);
 	slab_process_revisit(h);
 	for (c = 0; c < MM_NR_CLASSES; c++)
 		drain_class(&h->cls[c], all);
@@ -857,6 +1152,37 @@ static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
 	return n;
 }
 
+/*
+ * Objects of @s in batches posted to its owner's inbox, not taken back
+ * yet (statistics of quiet harts: a snapshot of the inbox is walked; a
+ * posted batch does not change until its owner takes it).
+ */
+static unsigned long inbox_count(const struct slab *s)
+{
+	struct slab_hart *o = slab_harts[s->owner];
+	uintptr_t m =
+		o ? atomic_load_explicit(&o->inbox, memory_order_acquire) : 0;
+	unsigned long n = 0, guard = 0;
+
+	while (m && guard++ < (1UL << 24)) {
+		const struct slab *bs = slab_of(m);
+		uintptr_t next = m;
+
+		for (;;) {
+			uintptr_t w;
+
+			if (bs == s)
+				n++;
+			w = (uintptr_t)slab_unlink(bs, *(uintptr_t *)next);
+			if (w & 1)
+				break;
+			next = w;
+		}
+		m = ((uintptr_t *)next)[1]; /* rc_link_next() */
+	}
+	return n;
+}
+
 /* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
 static unsigned long remote_count(const struct slab *s)
 {
@@ -868,7 +1194,7 @@ static unsigned long remote_count(const struct slab *s)
 	for (; p && (void *)p != (void *)s && n < s->nr_objs;
 	     p = slab_unlink(s, *p))
 		n++;
-	return n;
+	return n + inbox_count(s);
 }
 
 static unsigned long list_remote(const struct slab *s)
@@ -998,8 +1324,11 @@ unsigned int slab_reap_parked(struct slab_hart *h)
 	unsigned int released = 0;
 
 	mm_assert_irqs_off();
+	/* Batches other harts posted to the parked hart: first, so that a
+	 * slab they empty while it is QUEUED is released by the pass below. */
+	take_inbox(h, &released);
 	if (!atomic_load_explicit(&h->revisit, memory_order_relaxed))
-		return 0;
+		return released;
 	s = atomic_exchange_explicit(&h->revisit, NULL, memory_order_acquire);
 	for (; s; s = next) {
 		struct mm_class *c = class_of_slab(h, s);

@@ -145,6 +145,29 @@ struct mm_class {
 #define SLAB_IDX_SIZE 4096
 
 /*
+ * Batched remote frees (slab.c, "Remote frees in batches"): the objects a
+ * hart frees into other harts' slabs gather here, one open batch per way,
+ * the way chosen by the slab's address bits (direct mapped), with no
+ * atomic.  A batch is a list of objects of one slab linked as the slab's
+ * own free list is (slab_link()), newest first; ->tail[] is its oldest
+ * object, whose word becomes the link to the next batch when it is
+ * posted.  ->budget is the bytes that may still gather before everything
+ * is posted (SLAB_RC_BUDGET at most pending per hart).  Owner hart only,
+ * interrupts masked.
+ */
+#define SLAB_RC_WAYS   32
+#define SLAB_RC_BUDGET 32768
+struct slab_rcache {
+	uintptr_t head[SLAB_RC_WAYS];	   /* newest object; 0: way empty */
+	uintptr_t tail[SLAB_RC_WAYS];	   /* oldest object */
+	unsigned long bytes[SLAB_RC_WAYS]; /* bytes in the open batch */
+	long budget;			   /* bytes that may still gather */
+	unsigned long open;		   /* bit per way with a batch */
+	mm_stat_t posts;		   /* atomic posts (CAS attempts) */
+	mm_stat_t takes;		   /* inbox exchanges (the owner's) */
+};
+
+/*
  * One hart's slabs: touched by that hart only, with interrupts masked,
  * apart from the revisit stack (any hart pushes) and fast_span (widened by
  * whoever adds a section).
@@ -163,8 +186,18 @@ struct slab_hart {
 	mm_stat_t fast_span;
 	unsigned int index;
 	int node;
+	/*
+	 * Remote frees this hart gathered for other harts (slab.c); the
+	 * cache itself sits outside the fast paths' 2 KiB (mm/hart.h).
+	 */
+	struct slab_rcache *rc;
 	/* shared: slabs other harts queued for this one (Treiber stack). */
 	_Atomic(struct slab *) revisit __attribute__((aligned(64)));
+	/*
+	 * shared: batches of this hart's objects that other harts posted
+	 * (push-many / take-all stack of batch heads, slab.c).
+	 */
+	_Atomic(uintptr_t) inbox;
 } __attribute__((aligned(64)));
 
 extern struct slab slab_none;
@@ -341,10 +374,122 @@ static inline uintptr_t slab_peek_tag(const struct slab *s)
 }
 #endif
 
+/*
+ * slab_rc_tag[i]: hart i's slab_hart address | SLAB_TAG_NOT_CUR, or 1 (no
+ * tag ever equals it) for a hart without slabs.  Any live slab of hart i
+ * has tag | SLAB_TAG_NOT_CUR equal to it (current or not), a released one
+ * (tag 0) never.
+ */
+extern uintptr_t slab_rc_tag[MM_MAX_HARTS];
+
+void slab_rc_post(struct slab_hart *me, unsigned int way);
+void slab_rc_flush(struct slab_hart *me);
+/* inject=nopost: forget the pending batches (their bytes). */
+unsigned long slab_rc_drop(struct slab_hart *me);
+
+/*
+ * Gather @va (an object of another hart's slab @s) in this hart's cache;
+ * interrupts masked, @me registered.  The object's link is the slab's own
+ * encoding, so the owner splices a batch onto ->free as it is.
+ */
+static inline void slab_rc_add(struct slab_hart *me, struct slab *s,
+			       uintptr_t va)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
+	uintptr_t head = rc->head[way];
+	unsigned long bytes;
+
+	slab_debug_poison(s, (void *)va);
+	if (unlikely((head ^ va) >> SLAB_SHIFT)) { /* other slab, or none */
+		if (head)
+			slab_rc_post(me, way);
+		head = (uintptr_t)s; /* end of the batch */
+		rc->tail[way] = va;
+		rc->open |= 1UL << way;
+	}
+	*(uintptr_t *)va = slab_link(s, (void *)head);
+	rc->head[way] = va;
+	bytes = rc->bytes[way] + s->size;
+	rc->bytes[way] = bytes;
+	rc->budget -= s->size;
+	if (unlikely(rc->budget < 0))
+		slab_rc_flush(me);
+}
+
+/*
+ * The common case of slab_rc_add(), for kfree's fast path: the object's
+ * way already holds a batch of its slab with room for it.  false: take
+ * slab_free_remote_gather().  Interrupts masked.
+ */
+static inline bool slab_rc_add_fast(struct slab_rcache *rc, struct slab *s,
+				    uintptr_t va, uint64_t key)
+{
+	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
+	uintptr_t head = rc->head[way];
+	uint32_t size = s->size;
+	long budget = rc->budget - size;
+
+	if (unlikely(((head ^ va) >> SLAB_SHIFT) || budget < 0))
+		return false;
+	slab_debug_poison(s, (void *)va);
+	*(uintptr_t *)va = head ^ key; /* slab_link() */
+	rc->head[way] = va;
+	rc->bytes[way] += size;
+	rc->budget = budget;
+	return true;
+}
+
+/* The rest of a remote free: a new batch, a post (masks interrupts). */
+void slab_free_remote_gather(struct slab_hart *me, struct slab *s,
+			     uintptr_t va);
+
+/*
+ * kfree() of an object that is not on this hart's current slab: is it an
+ * object of another hart's live slab?  Then gather it.  The header is
+ * mapped (kfree's range test) and the object tests passed; the tag and
+ * owner may be anything if this is not a slab (user data of a page run),
+ * which is why the tag must equal a registered hart's (never by accident:
+ * user data does not hold mm's slot addresses).  A hart's own slabs that
+ * are not current go to the slow path.
+ */
+#ifdef __SANITIZE_THREAD__
+static __attribute__((noinline, no_sanitize_thread, unused)) bool
+#else
+static inline bool
+#endif
+slab_free_remote_fast(struct slab_hart *me, struct slab *s, uintptr_t va,
+		      bool checked)
+{
+	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
+	/* A real slab's owner is below MM_MAX_HARTS; masking keeps any
+	 * other header's value inside the table (its tag then fails). */
+	unsigned int owner = s->owner & (MM_MAX_HARTS - 1);
+	unsigned long irq;
+	bool done;
+
+	/* This hart's own slab (not current): the slow path, at once. */
+	if (unlikely(tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
+		return false;
+	if (unlikely(slab_rc_tag[owner] != tag))
+		return false;
+	/* Not @checked by the caller: the object tests of kfree(). */
+	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
+		return false;
+	irq = port_irq_save();
+	done = slab_rc_add_fast(me->rc, s, va, s->key);
+	port_irq_restore(irq);
+	if (unlikely(!done))
+		slab_free_remote_gather(me, s, va);
+	return true;
+}
+
 /* mm_init() time: class tables, and the secret keying the free lists. */
 void slab_init_classes(uint64_t secret);
-/* Set up @sh as hart @index's slabs (on @node); registers it. */
-void slab_hart_init(struct slab_hart *sh, unsigned int index, int node);
+/* Set up @sh as hart @index's slabs (on @node), its remote-free cache
+ * @rc; registers it. */
+void slab_hart_init(struct slab_hart *sh, struct slab_rcache *rc,
+		    unsigned int index, int node);
 /* This hart's slabs (NULL before slab_hart_init); interrupts masked. */
 struct slab_hart *slab_this_hart(void);
 /* Forget every hart (mm_init). */
@@ -380,6 +525,8 @@ void slab_class_usage(const struct mm_class *c, unsigned long *in_use,
 void slab_free_slow(struct slab *s, uintptr_t va);
 size_t slab_ksize(const struct slab *s, uintptr_t va);
 void slab_drain_hart(struct slab_hart *sh, bool all);
+/* Take back the batches other harts posted to @sh (interrupts masked). */
+void slab_take_inbox(struct slab_hart *sh);
 unsigned int slab_class_of(size_t size);
 /*
  * Hart hot-plug (mm.c): park the slabs of the hart going offline (on it,

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "mm/internal.h"
 #include "mm/port.h"
 
 struct mm_spinlock {
@@ -31,9 +32,12 @@ static inline unsigned long mm_spin_lock_irqsave(struct mm_spinlock *l)
 {
 	unsigned long flags = port_irq_save();
 
-	while (!mm_spin_trylock(l))
+	mm_count_lock(); /* and its first exchange, an atomic */
+	while (!mm_spin_trylock(l)) {
+		mm_count_atomic(); /* the next attempt */
 		while (atomic_load_explicit(&l->locked, memory_order_relaxed))
 			port_cpu_relax();
+	}
 	return flags;
 }
 

@@ -183,6 +183,7 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 	 * an object allocated and freed within one current slab's term is
 	 * in neither.
 	 */
+	st->in_slabs = inuse;
 	if (hart < 0) {
 		inuse -= st->remote_frees - taken;
 		st->in_use = inuse;
@@ -194,6 +195,31 @@ int mm_get_class_stats(unsigned int cls, int hart, struct mm_class_stats *st)
 		st->local_frees = 0;
 		st->allocs = inuse + local + taken;
 	}
+	return 0;
+}
+
+int mm_remote_atomics(unsigned int hart, unsigned long *posts,
+		      unsigned long *takes)
+{
+	struct mm_hart *h;
+
+	if (hart >= mm_nr_harts || !mm_harts[hart]->ready)
+		return -1;
+	h = mm_harts[hart];
+	*posts = rdl(&h->rc.posts);
+	*takes = rdl(&h->rc.takes);
+	return 0;
+}
+
+int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
+		     unsigned long *locks)
+{
+	if (hart >= MM_MAX_HARTS)
+		return -1;
+	/* Each acquisition's first exchange is counted as the lock. */
+	*atomics = rdl(&mm_op_counts[hart].atomics) +
+		   rdl(&mm_op_counts[hart].locks);
+	*locks = rdl(&mm_op_counts[hart].locks);
 	return 0;
 }
 

@@ -5,6 +5,9 @@ kernel and build/bench/bench-<allocator>.
   guest, icount   instruction counts of the mm paths (suite "bench" in
                   tests/kernel/bench_mm.c) and of the boot up to "mm: ready"
   guest, MTTCG    ops/s of the stress mix (test=stress) on 1, 2 and 4 harts
+  guest, scaling  per-operation instructions, atomic instructions and
+                  section-lock acquisitions of the pair, prodcons and mix
+                  patterns (bench.bench_scale) at 1, 2, 4 and 8 harts, icount
   host            hartslab mm/ against glibc, jemalloc, mimalloc, tcmalloc,
                   interleaved in the same run: ns/op (timed), instructions
                   per op (callgrind), memory held against requested
@@ -40,6 +43,9 @@ MIX_THREADS = [1, 2, 4]
 PC_PAIRS = [1, 2]
 BOOT_MEMS = ["128M", "1G", "4G"]
 STRESS_HARTS = [1, 2, 4]
+SCALE_HARTS = [1, 2, 4, 8]
+SCALE_RE = re.compile(r"# scale: workload=(\S+) harts=(\d+) ops=(\d+) "
+                      r"instret=([\d.]+) atomics=([\d.]+) locks=([\d.]+)")
 REGRESSION_PCT = 5.0
 
 BENCH_RE = re.compile(r"# bench: name=(\S+) size=(\d+) iters=(\d+) "
@@ -93,6 +99,51 @@ def guest_instret(runs, extra="", suffix=""):
         results.append(found)
     same = all(res == results[0] for res in results[1:])
     return results[0], same
+
+
+def guest_scaling():
+    """Boot -smp 1, 2, 4, 8 with icount and test=bench.bench_scale; rows
+    (workload, harts, ops, instret, atomics, locks) per operation."""
+    rows = []
+    for n in SCALE_HARTS:
+        cmd = qemu_command(smp=n, mem="512M", append="test=bench.bench_scale",
+                           icount=True)
+        log = os.path.join(OUT, "logs", "guest-scale-%d.log" % n)
+        r = run_qemu(cmd, timeout=600, log_path=log)
+        found = SCALE_RE.findall(r.output)
+        if not found:
+            say("guest scaling at %d harts printed nothing (see %s)"
+                % (n, log))
+        for w, h, ops, ins, at, lk in found:
+            rows.append((w, int(h), int(ops), float(ins), float(at),
+                         float(lk)))
+            say("scale: %-8s harts=%d instructions=%7.2f atomics=%.4f "
+                "section_locks=%.4f per op" % (w, int(h), float(ins),
+                                                float(at), float(lk)))
+    return rows
+
+
+def scaling_plots(term, scale):
+    for col, what in ((3, "instructions"), (4, "atomic instructions"),
+                      (5, "section-lock acquisitions")):
+        tag = what.split()[0].split("-")[0]
+        path = os.path.join(OUT, "plot_guest_scale_%s.dat" % tag)
+        wls = sorted(set(r[0] for r in scale))
+        with open(path, "w") as f:
+            for n in SCALE_HARTS:
+                vals = {r[0]: r[col] for r in scale if r[1] == n}
+                f.write("%d %s\n" % (n, " ".join(
+                    "%.4f" % vals.get(w, float("nan")) for w in wls)))
+        gnuplot(term + "set output 'guest_scale_%s.png'\n"
+                "set title 'guest: %s per operation against harts "
+                "(icount)'\nset xlabel 'harts'\nset ylabel '%s'\n"
+                "set logscale x 2\nset xrange [0.8:10]\nset xtics (1,2,4,8)\n"
+                "set yrange [0:*]\n"
+                "set grid\nplot %s\n" % (
+                    tag, what, what, ", ".join(
+                        "'plot_guest_scale_%s.dat' using 1:%d with "
+                        "linespoints title '%s'" % (tag, i + 2, w)
+                        for i, w in enumerate(wls))))
 
 
 def boot_to_ready(mem, icount, timeout=300):
@@ -565,7 +616,7 @@ def goals(instret, boot, timed, stress):
 
 
 def results_md(args, instret, same, boot, stress, timed, cg, regress,
-               seconds):
+               seconds, scale=()):
     L = ["# hartslab benchmark results", "",
          "Machine: " + machine_line(), "", load_line(), "",
          "Command: `make bench` (scripts/bench.py %s), %d s wall time, %s."
@@ -586,6 +637,16 @@ def results_md(args, instret, same, boot, stress, timed, cg, regress,
     L += ["", "Regression check against docs/benchmarks.md (> %.0f%%):"
           % REGRESSION_PCT, ""]
     L += ["- " + r for r in regress] or ["- no change over 5%"]
+    if scale:
+        L += ["", "## Scaling: per-operation counts against harts (icount, "
+              "test=bench.bench_scale)", "",
+              "| workload | harts | ops | instructions | atomics | "
+              "section locks |", "|---|---|---|---|---|---|"]
+        for w, h, ops, ins, at, lk in sorted(scale):
+            L.append("| %s | %d | %d | %.2f | %.4f | %.4f |"
+                     % (w, h, ops, ins, at, lk))
+        L += ["", "Plots: guest_scale_instructions.png, "
+              "guest_scale_atomic.png, guest_scale_section.png."]
     L += ["", "## Boot to `mm: ready` (-smp 1)", "",
           "| -m | mode | instructions | time ticks (10 MHz) | ms |",
           "|---|---|---|---|---|"]
@@ -683,7 +744,8 @@ def main():
     ap.add_argument("--quick", action="store_true",
                     help="short runs (smoke test of the benchmark itself)")
     ap.add_argument("--skip", default="",
-                    help="comma list of: guest,boot,stress,host,callgrind")
+                    help="comma list of: guest,scale,boot,stress,host,"
+                    "callgrind")
     ap.add_argument("--record", action="store_true",
                     help="write this run's guest counts into docs/benchmarks.md")
     ap.add_argument("--record-only", action="store_true",
@@ -728,6 +790,12 @@ def main():
                   [(n, s, "%.2f" % v) for (n, s), v in sorted(instret.items())])
         say("guest: %d instruction figures%s" % (
             len(instret), "" if same else " (runs DIFFERED)"))
+    scale = []
+    if have_kernel and "scale" not in skip:
+        scale = guest_scaling()
+        write_csv("guest_scale.csv", ["workload", "harts", "ops",
+                                      "instret_per_op", "atomics_per_op",
+                                      "section_locks_per_op"], scale)
     if have_kernel and "boot" not in skip:
         boot = guest_boot()
         write_csv("guest_boot.csv", ["mem", "mode", "instret", "time_ticks",
@@ -771,8 +839,12 @@ def main():
     stop_sampling.set()
     say(load_line())
     plots(timed, instret, stress)
+    if scale:
+        scaling_plots("set terminal pngcairo size 900,560 noenhanced\n"
+                      if _has_cairo() else
+                      "set terminal png size 900,560 noenhanced\n", scale)
     results_md(args, instret, same, boot, stress, timed, cg, regress,
-               int(time.monotonic() - t0))
+               int(time.monotonic() - t0), scale)
     say("results in %s (%d s)" % (os.path.join(OUT, "results.md"),
                                    int(time.monotonic() - t0)))
 

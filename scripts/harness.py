@@ -77,6 +77,10 @@ INJECTIONS = [
     ("doublefree", 1, [r"not ok \d+ test_stress_all_harts",
                        r"mm: kfree.*: double free 0x[0-9a-f]+ on hart \d+",
                        r"mm detected 1 bad frees"]),
+    ("nopost", 1, [r"stress: injected nopost: \d+ bytes of remote frees "
+                   r"dropped on hart \d+",
+                   r"not ok \d+ test_stress_free_memory_exact",
+                   r"bytes missing \(leaked, or stranded"]),
     ("hang", WATCHDOG_EXIT, [r"watchdog: hart \d+ stuck for \d+ ms doing "
                              r"'stress: injected hang'"]),
 ]

@@ -703,6 +703,11 @@ static void teardown(void)
 		st.nr_live--;
 	}
 	kfree(NULL);
+	/* Every hart posts its batched remote frees, then every one drains. */
+	for (i = 0; i < NR_HARTS; i++) {
+		become(i);
+		mm_idle();
+	}
 	for (i = 0; i < NR_HARTS; i++) {
 		become(i);
 		mm_drain_this_hart(true);

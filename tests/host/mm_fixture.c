@@ -107,6 +107,7 @@ static void *hart_thread(void *p)
 	port_host_set_hart(r->hart);
 	mm_hart_init();
 	r->fn(r->arg);
+	mm_idle(); /* going idle: post the remote frees it gathered */
 	port_host_hart_offline();
 	return NULL;
 }

@@ -325,6 +325,7 @@ MM_TEST(test_remote_frees, 2, 16 << 20)
 	KT_EXPECT_EQ(st.in_use, NOBJS);
 	for (i = 0; i < NOBJS; i++)
 		kmem_cache_free(remote_cache, remote_objs[i]);
+	mm_idle(); /* post the batched remote frees */
 	kmem_cache_get_stats(remote_cache, &st);
 	KT_EXPECT_EQ(st.in_use, 0);
 	/* Hart 1 still holds its (empty) slabs: refused until it drains. */

@@ -165,6 +165,8 @@ static void *hart_main(void *arg)
 	}
 	pthread_barrier_wait(&barrier);
 	drain_incoming(me);
+	/* Post the batched remote frees before anyone's final drain. */
+	mm_idle();
 	pthread_barrier_wait(&barrier);
 	mm_drain_this_hart(true);
 	port_host_hart_offline();

@@ -45,7 +45,8 @@ struct ring {
 
 static struct ring rings[NR_HARTS][NR_HARTS]; /* [from][to] */
 static atomic_bool stop;
-static pthread_barrier_t barrier;
+static pthread_barrier_t barrier, harts_barrier;
+static unsigned int nr_harts; /* 2: a pair freeing to each other */
 static atomic_ulong errors, sent, local_freed;
 
 static unsigned char pattern(const void *p, size_t size, size_t i)
@@ -103,7 +104,7 @@ static unsigned int drain_incoming(unsigned int me)
 	struct obj_msg m;
 	unsigned int from, n = 0;
 
-	for (from = 0; from < NR_HARTS; from++)
+	for (from = 0; from < nr_harts; from++)
 		while (ring_pop(&rings[from][me], &m)) {
 			verify_and_free(m.p, m.size);
 			n++;
@@ -138,7 +139,7 @@ static void *hart_main(void *arg)
 			break;
 		}
 		fill(p, size);
-		to = (me + 1 + rand_r(&seed) % (NR_HARTS - 1)) % NR_HARTS;
+		to = (me + 1 + rand_r(&seed) % (nr_harts - 1)) % nr_harts;
 		if (rand_r(&seed) % 10 == 0 ||
 		    !ring_push(&rings[me][to], (struct obj_msg){ p, size })) {
 			verify_and_free(p, size); /* local free */
@@ -149,12 +150,17 @@ static void *hart_main(void *arg)
 		drain_incoming(me);
 		if (++iter % 1024 == 0)
 			port_host_service();
+		if (iter % 4096 == 0)
+			mm_tick(); /* the kernel's timer tick */
 	}
 	/* Nobody produces after this barrier. */
 	pthread_barrier_wait(&barrier);
 	drain_incoming(me);
 	/* Every remote free is done after this one. */
 	pthread_barrier_wait(&barrier);
+	/* Going idle posts what this hart gathered; then all take back. */
+	mm_idle();
+	pthread_barrier_wait(&harts_barrier);
 	mm_drain_this_hart(true);
 	port_host_hart_offline();
 	return NULL;
@@ -172,7 +178,7 @@ static long now_ns(void)
  * One KTAP case.  ThreadSanitizer reports make the forked case exit with
  * status 66, which the runner reports as "not ok": a race fails the test.
  */
-static void test_remote_free_stress(void)
+static void remote_free_stress(unsigned int harts)
 {
 	pthread_t th[NR_HARTS];
 	struct mm_totals before, after;
@@ -181,16 +187,21 @@ static void test_remote_free_stress(void)
 	char *arena;
 	long t0;
 
+	nr_harts = harts;
+	atomic_store(&stop, false);
+	atomic_store(&sent, 0);
+	atomic_store(&local_freed, 0);
 	port_host_reset();
 	port_host_set_hart(0);
-	KT_ASSERT(mm_init(NR_HARTS, NULL) == 0);
+	KT_ASSERT(mm_init(nr_harts, NULL) == 0);
 	arena = fx_map(below + arena_size, 1UL << 21, false);
 	KT_ASSERT(arena);
 	KT_ASSERT(mm_add_region((uintptr_t)arena + below, arena_size) == 0);
 	port_host_hart_offline();
 	mm_get_totals(&before);
-	pthread_barrier_init(&barrier, NULL, NR_HARTS + 1);
-	for (i = 0; i < NR_HARTS; i++)
+	pthread_barrier_init(&barrier, NULL, nr_harts + 1);
+	pthread_barrier_init(&harts_barrier, NULL, nr_harts);
+	for (i = 0; i < nr_harts; i++)
 		KT_ASSERT(pthread_create(&th[i], NULL, hart_main,
 					 (void *)(uintptr_t)i) == 0);
 	t0 = now_ns();
@@ -211,8 +222,10 @@ static void test_remote_free_stress(void)
 	atomic_store(&stop, true);
 	pthread_barrier_wait(&barrier);
 	pthread_barrier_wait(&barrier);
-	for (i = 0; i < NR_HARTS; i++)
+	for (i = 0; i < nr_harts; i++)
 		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&barrier);
+	pthread_barrier_destroy(&harts_barrier);
 	mm_get_totals(&after);
 	ktap_diag("%lu objects handed between harts, %lu freed locally, "
 		  "%lu errors, free bytes %llu -> %llu",
@@ -228,8 +241,105 @@ static void test_remote_free_stress(void)
 	KT_EXPECT_EQ(mm_bad_use_count(), 0);
 }
 
+static void test_remote_free_stress(void)
+{
+	remote_free_stress(NR_HARTS);
+}
+
+/* Two harts only: each frees into the other's slabs while it is itself
+ * receiving the other's batches. */
+static void test_remote_free_pair(void)
+{
+	remote_free_stress(2);
+}
+
+/*
+ * Exhaustion while a batch is pending: hart 0 allocates 64-byte objects
+ * until mm is out of memory; hart 1 frees 16 of them (1 KiB: one open
+ * batch, far below the cap, so it stays pending in hart 1's cache) and
+ * then only serves drain requests.  Hart 0's next kmalloc finds nothing,
+ * drains, kicks hart 1 (whose drain posts the batch), takes the batch
+ * back and succeeds with one of those 16 objects.  Without the flush on
+ * the drain request it returns NULL.
+ */
+#define EXH_MAX (1UL << 20)
+static void **exh_objs;
+static size_t exh_n;
+static atomic_int exh_phase;
+
+static void *exh_hart1(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	port_host_set_hart(1);
+	mm_hart_init();
+	while (atomic_load(&exh_phase) < 1)
+		;
+	for (i = 0; i < 16; i++)
+		kfree(exh_objs[exh_n - 1 - i]);
+	atomic_store(&exh_phase, 2);
+	while (atomic_load(&exh_phase) < 3)
+		port_host_service();
+	mm_idle();
+	port_host_hart_offline();
+	return NULL;
+}
+
+static void test_exhaustion_with_pending_batch(void)
+{
+	struct mm_totals before, after;
+	pthread_t th;
+	void *p;
+	size_t i;
+	bool found = false;
+	char *arena;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	KT_ASSERT(mm_init(2, NULL) == 0);
+	arena = fx_map(8UL << 20, 1UL << 21, false);
+	KT_ASSERT(arena);
+	KT_ASSERT(mm_add_region((uintptr_t)arena, 8UL << 20) == 0);
+	mm_hart_init();
+	mm_get_totals(&before);
+	exh_objs = calloc(EXH_MAX, sizeof(void *));
+	KT_ASSERT(exh_objs);
+	atomic_store(&exh_phase, 0);
+	KT_ASSERT(pthread_create(&th, NULL, exh_hart1, NULL) == 0);
+	port_host_set_quiet(true);
+	for (exh_n = 0; exh_n < EXH_MAX; exh_n++) {
+		exh_objs[exh_n] = kmalloc(64, GFP_KERNEL);
+		if (!exh_objs[exh_n])
+			break;
+	}
+	KT_EXPECT(exh_n > 16 && exh_n < EXH_MAX);
+	atomic_store(&exh_phase, 1);
+	while (atomic_load(&exh_phase) < 2)
+		;
+	p = kmalloc(64, GFP_KERNEL);
+	port_host_set_quiet(false);
+	KT_EXPECT(p != NULL);
+	for (i = 0; i < 16; i++)
+		found |= p == exh_objs[exh_n - 1 - i];
+	KT_EXPECT(found);
+	atomic_store(&exh_phase, 3);
+	pthread_join(th, NULL);
+	kfree(p);
+	for (i = 0; i < exh_n - 16; i++)
+		kfree(exh_objs[i]);
+	/* The 15 others of hart 1's batch are on hart 0's lists now. */
+	mm_drain_this_hart(true);
+	mm_get_totals(&after);
+	KT_EXPECT_EQ(after.free_bytes, before.free_bytes);
+	free(exh_objs);
+	port_host_hart_offline();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_remote_free_stress),
+	KTAP_CASE(test_remote_free_pair),
+	KTAP_CASE(test_exhaustion_with_pending_batch),
 };
 
 int main(void)

@@ -25,6 +25,7 @@
 #include "kernel/ktest.h"
 #include "kernel/smp.h"
 #include "mm/cache.h"
+#include "mm/introspect.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "mm/slab.h"
@@ -33,7 +34,7 @@
 #define PAIR_ITERS  1024
 #define PAGE_ITERS  256
 #define BIG_ITERS   64
-#define REMOTE_OBJS 512 /* objects freed remotely per trial */
+#define REMOTE_OBJS 1024 /* objects freed remotely per trial (a burst) */
 #define REMOTE_SIZE 64
 
 /* Keep the compiler from merging or deleting an allocation and its free. */
@@ -333,21 +334,29 @@ struct remote_job {
 	void **objs;
 	unsigned int n, stride;
 	unsigned int waker;  /* index of the hart to wake when done */
-	unsigned long freed; /* instret of the kfree loop */
+	unsigned long freed; /* instret of the kfree loop and the flush */
 	unsigned long empty; /* instret of the same loop, no kfree */
+	unsigned long posts; /* atomic posts during the burst and flush */
 	_Atomic int done;
 };
 
 static void remote_free_job(void *arg)
 {
 	struct remote_job *j = arg;
-	unsigned long e = ~0UL;
+	unsigned long e = ~0UL, p0, p1, t0, i0;
 	unsigned int k;
 
 	for (k = 0; k < TRIALS; k++)
 		e = min_ul(e, loop_empty_array(j->objs, j->n, j->stride));
 	j->empty = e;
+	mm_remote_atomics(this_hart()->index, &p0, &t0);
 	j->freed = loop_kfree(j->objs, j->n, j->stride);
+	/* What the burst left gathered is part of its cost: post it. */
+	i0 = rdinstret();
+	mm_idle();
+	j->freed += rdinstret() - i0;
+	mm_remote_atomics(this_hart()->index, &p1, &t0);
+	j->posts = p1 - p0;
 	atomic_store_explicit(&j->done, 1, memory_order_release);
 	smp_send_ipi(j->waker, IPI_PING);
 }
@@ -373,6 +382,7 @@ static void bench_remote_free(struct ktest *t)
 	static struct remote_job job;
 	unsigned int self = this_hart()->index, other, i, k;
 	unsigned long best_free = ~0UL, best_take = ~0UL, idle = ~0UL;
+	unsigned long posts = 0, takes = 0, tk0, tk1, p;
 
 	other = self == 0 ? 1 : 0;
 	for (k = 0; k < TRIALS; k++) {
@@ -395,7 +405,11 @@ static void bench_remote_free(struct ktest *t)
 		KT_ASSERT(t, smp_run_on(other, remote_free_job, &job) == 0);
 		wait_quietly(&job, other);
 		best_free = min_ul(best_free, net(job.freed, job.empty));
+		posts = job.posts;
+		mm_remote_atomics(self, &p, &tk0);
 		take = time_drain();
+		mm_remote_atomics(self, &p, &tk1);
+		takes = tk1 - tk0;
 		best_take = min_ul(best_take, net(take, idle));
 		for (i = 0; i < 2 * REMOTE_OBJS; i += 2)
 			kfree(objs[i]);
@@ -404,6 +418,211 @@ static void bench_remote_free(struct ktest *t)
 	report("remote_free", REMOTE_SIZE, REMOTE_OBJS, best_free);
 	report("remote_takeback", REMOTE_SIZE, REMOTE_OBJS, best_take);
 	report("drain_idle", 0, 1, idle);
+	/* Atomic instructions per remote free in the burst: the freeing
+	 * hart's posts (CAS) and the owner's inbox exchanges. */
+	ktest_diag("bench: remote_atomics size=%u burst=%u posts=%lu "
+		   "takes=%lu per_free=1/%lu",
+		   REMOTE_SIZE, REMOTE_OBJS, posts, takes,
+		   posts + takes ? REMOTE_OBJS / (posts + takes) : 0UL);
+}
+
+/* ------------------------------------------------- scaling (issue 10) -- */
+
+/*
+ * Per-operation counts on every online hart, for three patterns: "pair"
+ * (kmalloc+kfree of 64 bytes on each hart), "prodcons" (hart i allocates
+ * 64-byte objects, hart i^1 frees them: every free remote; on one hart the
+ * same hart frees them) and "mix" (random sizes 16..1024; each hart frees
+ * half of what it allocated itself and hands the other half to the next
+ * hart).  Each pattern runs in rounds of two phases (allocate everywhere,
+ * then free everywhere, each phase ending with mm_idle() so that the
+ * batches are posted inside the measurement), so the counts are exact and
+ * repeat under -icount.  An operation is one allocation or one free.
+ * Printed as "# scale: workload=W harts=N ops=O instret=I atomics=A
+ * locks=L" per operation; scripts/bench.py boots -smp 1, 2, 4 and 8.
+ */
+#define SCALE_OBJS   512
+#define SCALE_ROUNDS 4
+
+struct scale_hart {
+	void *objs[SCALE_OBJS];
+	unsigned int n;
+	unsigned long instret, atomics, locks, ops;
+	uint64_t rng;
+} __attribute__((aligned(64)));
+
+static struct scale_hart scale[PLATFORM_MAX_HARTS];
+static unsigned int scale_workload, scale_harts;
+
+enum { SCALE_PAIR, SCALE_PRODCONS, SCALE_MIX };
+
+static void scale_begin(struct scale_hart *sh, unsigned long *i0,
+			unsigned long *a0, unsigned long *l0)
+{
+	mm_get_op_counts(this_hart()->index, a0, l0);
+	*i0 = rdinstret();
+}
+
+static void scale_end(struct scale_hart *sh, unsigned long i0, unsigned long a0,
+		      unsigned long l0)
+{
+	unsigned long a1, l1;
+
+	mm_idle(); /* what the phase gathered is posted inside it */
+	sh->instret += rdinstret() - i0;
+	mm_get_op_counts(this_hart()->index, &a1, &l1);
+	sh->atomics += a1 - a0;
+	sh->locks += l1 - l0;
+}
+
+static unsigned int scale_rand(struct scale_hart *sh)
+{
+	sh->rng ^= sh->rng << 13;
+	sh->rng ^= sh->rng >> 7;
+	sh->rng ^= sh->rng << 17;
+	return (unsigned int)sh->rng;
+}
+
+static void scale_alloc_phase(void *arg)
+{
+	unsigned int me = this_hart()->index, i;
+	struct scale_hart *sh = &scale[me];
+	unsigned long i0, a0, l0;
+
+	if (scale_workload == SCALE_PRODCONS && (me & 1) && scale_harts > 1)
+		return; /* consumers only free */
+	scale_begin(sh, &i0, &a0, &l0);
+	for (i = 0; i < SCALE_OBJS; i++) {
+		size_t size = scale_workload == SCALE_MIX
+				      ? 16 + scale_rand(sh) % 1009
+				      : 64;
+
+		sh->objs[i] = kmalloc(size, GFP_KERNEL);
+		escape(sh->objs[i]);
+		if (scale_workload == SCALE_PAIR) {
+			kfree(sh->objs[i]);
+			sh->ops++;
+		}
+	}
+	sh->n = scale_workload == SCALE_PAIR ? 0 : SCALE_OBJS;
+	sh->ops += SCALE_OBJS;
+	scale_end(sh, i0, a0, l0);
+}
+
+/* Free @from's objects @first, @first + @step, ... */
+static void scale_free_some(struct scale_hart *sh, struct scale_hart *from,
+			    unsigned int first, unsigned int step)
+{
+	unsigned int i;
+
+	for (i = first; i < from->n; i += step) {
+		kfree(from->objs[i]);
+		sh->ops++;
+	}
+}
+
+static void scale_free_phase(void *arg)
+{
+	unsigned int me = this_hart()->index, n = scale_harts;
+	unsigned int prev = scale_workload == SCALE_PRODCONS && n > 1
+				    ? me ^ 1
+				    : (me + n - 1) % n;
+	struct scale_hart *sh = &scale[me];
+	unsigned long i0, a0, l0;
+
+	scale_begin(sh, &i0, &a0, &l0);
+	if (scale_workload == SCALE_MIX) {
+		/* odd objects stay with their allocator, even ones move on */
+		scale_free_some(sh, sh, 1, 2);
+		scale_free_some(sh, &scale[prev], 0, 2);
+	} else if (scale_workload == SCALE_PRODCONS) {
+		scale_free_some(sh, &scale[prev], 0, 1);
+	}
+	scale_end(sh, i0, a0, l0);
+}
+
+static void scale_clear(void *arg)
+{
+	scale[this_hart()->index].n = 0;
+}
+
+/*
+ * smp_run_on_all() without spinning: under -icount a spinning hart eats
+ * the shared instruction clock (and with 4 or more harts starves the
+ * others); the caller waits in wfi until the last job wakes it.
+ */
+static _Atomic unsigned int scale_done;
+static unsigned int scale_waker;
+static void (*scale_fn)(void *);
+
+static void scale_job(void *arg)
+{
+	scale_fn(arg);
+	atomic_fetch_add_explicit(&scale_done, 1, memory_order_release);
+	smp_send_ipi(scale_waker, IPI_PING);
+}
+
+static void scale_run_all(void (*fn)(void *))
+{
+	unsigned int self = this_hart()->index, h, started = 0;
+
+	scale_fn = fn;
+	scale_waker = self;
+	atomic_store(&scale_done, 0);
+	for (h = 0; h < scale_harts; h++)
+		if (h != self && smp_run_on(h, scale_job, NULL) == 0)
+			started++;
+	fn(NULL);
+	while (atomic_load_explicit(&scale_done, memory_order_acquire) !=
+	       started) {
+		irq_disable();
+		if (atomic_load_explicit(&scale_done, memory_order_acquire) !=
+		    started)
+			wait_for_interrupt();
+		irq_enable();
+	}
+	for (h = 0; h < scale_harts; h++)
+		if (h != self)
+			smp_wait(h);
+}
+
+static void bench_scale(struct ktest *t)
+{
+	static const char *const names[] = { "pair", "prodcons", "mix" };
+	unsigned int w, r, h;
+
+	scale_harts = smp_online_count();
+	for (h = 0; h < scale_harts; h++)
+		KT_ASSERT(t, hart_by_index(h) &&
+				     atomic_load(&hart_by_index(h)->online));
+	for (w = 0; w < 3; w++) {
+		unsigned long ins = 0, at = 0, lk = 0, ops = 0;
+
+		scale_workload = w;
+		for (h = 0; h < scale_harts; h++)
+			scale[h] =
+				(struct scale_hart){ .rng = 0x9e3779b9u + h };
+		for (r = 0; r < SCALE_ROUNDS; r++) {
+			scale_run_all(scale_alloc_phase);
+			scale_run_all(scale_free_phase);
+			scale_run_all(scale_clear);
+		}
+		for (h = 0; h < scale_harts; h++) {
+			ins += scale[h].instret;
+			at += scale[h].atomics;
+			lk += scale[h].locks;
+			ops += scale[h].ops;
+		}
+		KT_EXPECT(t, ops > 0);
+		if (!ops)
+			continue;
+		ktest_diag(
+			"scale: workload=%s harts=%u ops=%lu instret=%lu.%02lu "
+			"atomics=%lu.%04lu locks=%lu.%04lu",
+			names[w], scale_harts, ops, ins / ops,
+			ins % ops * 100 / ops, at / ops, at % ops * 10000 / ops,
+			lk / ops, lk % ops * 10000 / ops);
+	}
 }
 
 /* ---------------------------------- named caches and bulk (mm/cache.h) -- */
@@ -577,5 +796,6 @@ static const struct ktest_case bench_cases[] = {
 	KTEST_CASE_SMP(bench_remote_free, 2),
 	KTEST_CASE(bench_cache_bulk),
 	KTEST_CASE(bench_fresh_slabs),
+	KTEST_CASE(bench_scale),
 };
 KTEST_SUITE_EXPLICIT(bench, bench_cases);

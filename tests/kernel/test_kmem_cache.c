@@ -28,10 +28,17 @@ static void drain_hart(void *arg)
 	mm_drain_this_hart(true);
 }
 
+static void flush_hart(void *arg)
+{
+	mm_idle();
+}
+
+/* Two rounds: every hart posts its batched remote frees, then drains. */
 static uint64_t settled_free_bytes(void)
 {
 	struct mm_totals t;
 
+	smp_run_on_all(flush_hart, NULL);
 	smp_run_on_all(drain_hart, NULL);
 	mm_get_totals(&t);
 	return t.free_bytes;
@@ -273,6 +280,7 @@ static void ring_free(void *arg)
 		kmem_cache_free(ring_cache, p);
 		ring_objs[prev][i] = NULL;
 	}
+	mm_idle(); /* post the batched remote frees before returning */
 }
 
 static void test_remote_frees_all_harts(struct ktest *t)

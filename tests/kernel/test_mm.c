@@ -26,11 +26,21 @@ static void drain_hart(void *arg)
 	mm_drain_this_hart(true);
 }
 
-/* Every hart gives back what it caches; then the free count is exact. */
+static void flush_hart(void *arg)
+{
+	mm_idle();
+}
+
+/*
+ * Every hart gives back what it caches; then the free count is exact.
+ * Two rounds: first every hart posts its pending remote frees, then every
+ * hart drains (and so takes back what the others posted to it).
+ */
 static uint64_t settled_free_bytes(void)
 {
 	struct mm_totals t;
 
+	smp_run_on_all(flush_hart, NULL);
 	smp_run_on_all(drain_hart, NULL);
 	mm_get_totals(&t);
 	return t.free_bytes;
@@ -408,6 +418,65 @@ static void test_remote_free_ring_all_harts(struct ktest *t)
 	invariant_check(t, &inv);
 }
 
+/*
+ * The bound on batched remote frees: a burst of remote frees, then one
+ * timer tick on the freeing hart (which posts what it gathered) and one on
+ * the owner (which takes it back), with neither going idle nor draining:
+ * every object is back on its owner's slabs.
+ */
+#define TICK_BURST 1000
+static void *tick_objs[TICK_BURST];
+
+static void wait_ticks(unsigned long n)
+{
+	struct hart *h = this_hart();
+	unsigned long t0 = atomic_load(&h->timer_ticks);
+
+	/* Interrupts on, no mm call: only the tick can post or take. */
+	while (atomic_load(&h->timer_ticks) - t0 < n)
+		cpu_relax();
+}
+
+static void tick_free_burst(void *arg)
+{
+	unsigned int i;
+
+	for (i = 0; i < TICK_BURST; i++)
+		kfree(tick_objs[i]);
+	wait_ticks(2);
+}
+
+static void test_remote_free_back_after_tick(struct ktest *t)
+{
+	unsigned int self = this_hart()->index, other = self ? 0 : 1, i;
+	unsigned int cls = 5; /* 64 bytes */
+	struct mm_class_stats st;
+	unsigned long base;
+	struct invariant inv;
+
+	if (mm_slab_debug_on()) {
+		/* kmalloc then uses the debug twins, not class 5's slabs. */
+		ktest_skip(t, "slab_debug=1: kmalloc's objects are elsewhere");
+		return;
+	}
+	invariant_begin(&inv);
+	KT_ASSERT(t, mm_get_class_stats(cls, self, &st) == 0 && st.size == 64);
+	base = st.in_slabs;
+	for (i = 0; i < TICK_BURST; i++) {
+		tick_objs[i] = kmalloc(64, GFP_KERNEL);
+		KT_ASSERT(t, tick_objs[i]);
+	}
+	mm_get_class_stats(cls, self, &st);
+	KT_EXPECT_EQ(t, st.in_slabs, base + TICK_BURST);
+	KT_ASSERT(t, smp_run_on(other, tick_free_burst, NULL) == 0);
+	smp_wait(other);
+	/* The freeing hart's ticks posted everything; now ours takes it. */
+	wait_ticks(2);
+	mm_get_class_stats(cls, self, &st);
+	KT_EXPECT_EQ(t, st.in_slabs, base);
+	invariant_check(t, &inv);
+}
+
 /* Exhaust memory with pages: NULL, never a panic; then all comes back. */
 static void test_exhaustion_and_recovery(struct ktest *t)
 {
@@ -476,6 +545,7 @@ static const struct ktest_case mm_cases[] = {
 	KTEST_CASE_SMP(test_remote_free_to_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_from_boot_hart, 2),
 	KTEST_CASE_SMP(test_remote_free_ring_all_harts, 2),
+	KTEST_CASE_SMP(test_remote_free_back_after_tick, 2),
 	KTEST_CASE(test_exhaustion_and_recovery),
 };
 KTEST_SUITE(mm, mm_cases);
