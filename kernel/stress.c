@@ -315,11 +315,20 @@ static void free_object(struct stress_hart *sh, const struct obj *o)
 		if (run.inject == STRESS_INJECT_NOPOST && !sh->injected &&
 		    sh->index == run.inject_index &&
 		    sh->allocs >= INJECT_AFTER && o->kind != OBJ_PAGES) {
-			/* The batch just gathered is never posted: lost. */
-			sh->injected = true;
-			printk("stress: injected nopost: %lu bytes of remote "
-			       "frees dropped on hart %u\n",
-			       mm_debug_drop_pending(), sh->hartid);
+			/*
+			 * The batches gathered so far are never posted: lost.
+			 * Nothing may be pending yet (a tick just posted it,
+			 * or this object took the per-object path): then try
+			 * again at the next remote free.
+			 */
+			unsigned long lost = mm_debug_drop_pending();
+
+			if (lost) {
+				sh->injected = true;
+				printk("stress: injected nopost: %lu bytes of "
+				       "remote frees dropped on hart %u\n",
+				       lost, sh->hartid);
+			}
 		}
 	}
 }
@@ -714,26 +723,12 @@ static void teardown(void)
 	run.rings = NULL;
 }
 
-static void drain_hart(void *arg)
-{
-	mm_drain_this_hart(true);
-}
-
-static void flush_hart(void *arg)
-{
-	mm_idle();
-}
-
 static uint64_t free_bytes(bool drain)
 {
 	struct mm_totals t;
 
-	/* Every hart posts its pending remote frees, then every hart
-	 * drains: what the first round posted is taken back. */
-	if (drain) {
-		smp_run_on_all(flush_hart, NULL);
-		smp_run_on_all(drain_hart, NULL);
-	}
+	if (drain)
+		return smp_settled_free_bytes();
 	mm_get_totals(&t);
 	return t.free_bytes;
 }

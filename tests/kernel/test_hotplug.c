@@ -33,22 +33,6 @@
 #define NR_OBJS		384 /* per hart and round */
 #define PING_US		200000
 
-static void drain_job(void *arg)
-{
-	(void)arg;
-	mm_drain_this_hart(true);
-}
-
-/* Free bytes once every online hart has drained (reaping parked ones). */
-static uint64_t free_after_drain(void)
-{
-	struct mm_totals t;
-
-	smp_run_on_all(drain_job, NULL);
-	mm_get_totals(&t);
-	return t.free_bytes;
-}
-
 static bool online(unsigned int i)
 {
 	const struct hart *h = hart_by_index(i);
@@ -231,14 +215,14 @@ static void objects_freed_while_away(struct ktest *t, bool reap)
 	unsigned int bad;
 
 	KT_ASSERT(t, b && x >= 0);
-	before = free_after_drain();
+	before = smp_settled_free_bytes();
 	KT_ASSERT(t, run_batch_on(x, b) == 0);
 	KT_ASSERT(t, b->nr == NR_OBJS);
 	KT_ASSERT(t, hotplug_stop(x) == 0);
-	held = free_after_drain();
+	held = smp_settled_free_bytes();
 	KT_EXPECT(t, held < before);
 	bad = free_batch(b, 0, b->nr / 2);
-	mid = free_after_drain();
+	mid = smp_settled_free_bytes();
 	if (reap)
 		KT_EXPECT(t, mid > held); /* reaped while it is away */
 	if (!reap)
@@ -247,11 +231,11 @@ static void objects_freed_while_away(struct ktest *t, bool reap)
 	KT_EXPECT_EQ(t, bad, 0);
 	if (reap) {
 		/* Every object back while the hart is still away. */
-		KT_EXPECT_EQ(t, free_after_drain(), before);
+		KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
 		KT_EXPECT(t, mm_hart_is_parked(x));
 		KT_ASSERT(t, hotplug_start(x) == 0);
 	}
-	KT_EXPECT_EQ(t, free_after_drain(), before);
+	KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
 	ktest_diag("hart %u: %u objects freed by hart %u, %s: held %llu KiB, "
 		   "free memory exact",
 		   hart_by_index(x)->hartid, b->nr, this_hart()->hartid,
@@ -274,7 +258,7 @@ static void test_objects_freed_after_return(struct ktest *t)
 static void test_stop_all_others(struct ktest *t)
 {
 	unsigned int i, n = hart_count(), stopped = 0;
-	uint64_t before = free_after_drain();
+	uint64_t before = smp_settled_free_bytes();
 	void *p;
 
 	for (i = 0; i < n; i++)
@@ -287,7 +271,7 @@ static void test_stop_all_others(struct ktest *t)
 	KT_EXPECT_EQ(t, smp_ping_others(PING_US), 0);
 	KT_EXPECT_EQ(t, start_all(), 0);
 	KT_EXPECT_EQ(t, smp_online_count(), n - smp_failed_count());
-	KT_EXPECT_EQ(t, free_after_drain(), before);
+	KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
 	ktest_diag("%u harts stopped and started again", stopped);
 }
 
@@ -410,7 +394,7 @@ static void test_hotplug_under_stress(struct ktest *t)
 		}
 	}
 	KT_ASSERT(t, nr_victims > 0);
-	before = free_after_drain();
+	before = smp_settled_free_bytes();
 	/* Away before the stress run starts: it takes the online harts. */
 	for (i = 0; i < n; i++)
 		if (cyc.victim[i])
@@ -420,7 +404,7 @@ static void test_hotplug_under_stress(struct ktest *t)
 	atomic_store(&cyc.stop, 1);
 	smp_wait(ctl);
 	KT_EXPECT_EQ(t, start_all(), 0);
-	after = free_after_drain();
+	after = smp_settled_free_bytes();
 	ktest_diag("hotplug: %lu stop/start cycles of %u harts driven by hart "
 		   "%u while %u harts ran the workload (%llu ops); %lu objects "
 		   "freed by another hart while their owner was away or back; "

@@ -21,43 +21,18 @@
 
 #define NR_REMOTE 512
 
-static void drain_hart(void *arg)
-{
-	mm_drain_this_hart(true);
-}
-
-static void flush_hart(void *arg)
-{
-	mm_idle();
-}
-
-/*
- * Every hart gives back what it caches; then the free count is exact.
- * Two rounds: first every hart posts its pending remote frees, then every
- * hart drains (and so takes back what the others posted to it).
- */
-static uint64_t settled_free_bytes(void)
-{
-	struct mm_totals t;
-
-	smp_run_on_all(flush_hart, NULL);
-	smp_run_on_all(drain_hart, NULL);
-	mm_get_totals(&t);
-	return t.free_bytes;
-}
-
 struct invariant {
 	uint64_t free_before;
 };
 
 static void invariant_begin(struct invariant *inv)
 {
-	inv->free_before = settled_free_bytes();
+	inv->free_before = smp_settled_free_bytes();
 }
 
 static void invariant_check(struct ktest *t, struct invariant *inv)
 {
-	uint64_t after = settled_free_bytes();
+	uint64_t after = smp_settled_free_bytes();
 
 	if (after != inv->free_before)
 		ktest_fail(t, __FILE__, __LINE__,
