@@ -61,6 +61,13 @@ int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
 		     unsigned long *locks);
 
 /*
+ * Bytes of other harts' objects this hart holds in open batches, not yet
+ * posted; *@max: the bound it never exceeds (SLAB_RC_WAYS *
+ * SLAB_RC_WAY_BYTES, mm/slab.h).  0 for a hart without slabs.
+ */
+unsigned long mm_remote_pending(unsigned long *max);
+
+/*
  * Fault injection (the stress suite's inject=nopost): forget this hart's
  * pending batches of remote frees instead of posting them, so that the
  * objects are lost; returns their bytes.  Never call it otherwise.

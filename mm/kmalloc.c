@@ -213,25 +213,37 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
  *     data fails it only by a 2^-50 accident, costing time, not safety).
  * The current slab is frozen: no count to keep, whatever its fill.
  */
-/*
- * Not this hart's current slab: another hart's object is gathered in this
- * hart's remote cache (slab.h: slab_free_remote_fast()), anything else
- * takes the generic path.  Out of line, so that kfree() stays a leaf.
- */
-static void __attribute__((noinline)) __mm_fast
-kfree_remote(struct mm_hart *h, struct slab *s, uintptr_t va)
-{
 #ifdef SLAB_RSEQ
-	const bool checked = true; /* kfree() made the object tests */
+#define KFREE_CHECKED true /* kfree() made the object tests */
 #else
-	const bool checked = false;
+#define KFREE_CHECKED false
 #endif
 
+/*
+ * Not an open batch's slab (slab.h: slab_rc_add_fast()): another hart's
+ * object opens a batch in this hart's remote cache, anything else takes
+ * the generic path.  Out of line, so that kfree() stays a leaf.
+ */
+static void __attribute__((noinline))
+kfree_remote_slow(struct mm_hart *h, struct slab *s, uintptr_t va)
+{
 	/* slab_debug=1: every free goes through its checks. */
 	if (likely(!slab_debug_enabled &&
-		   slab_free_remote_fast(&h->slab, s, va, checked)))
+		   slab_free_remote_open(&h->slab, s, va, KFREE_CHECKED)))
 		return;
 	kfree_generic((const void *)va);
+}
+
+/*
+ * Not this hart's current slab: the common remote free, another hart's
+ * object into the open batch of its slab, stays inside kfree().
+ */
+static inline __attribute__((always_inline)) void
+kfree_remote(struct mm_hart *h, struct slab *s, uintptr_t va)
+{
+	if (likely(slab_free_remote_fast(&h->slab, s, va, KFREE_CHECKED)))
+		return;
+	kfree_remote_slow(h, s, va);
 }
 
 #ifdef SLAB_RSEQ

@@ -214,7 +214,6 @@ void slab_hart_init(struct slab_hart *h, struct slab_rcache *rc,
 
 	memset(h, 0, sizeof(*h));
 	memset(rc, 0, sizeof(*rc));
-	rc->budget = SLAB_RC_BUDGET;
 	h->rc = rc;
 	h->index = index;
 	h->node = node;
@@ -767,15 +766,19 @@ static void slab_queue_revisit(struct slab *s)
  * ---- remote frees in batches ----
  *
  * A hart frees an object of another hart's slab into its own cache
- * (slab.h: struct slab_rcache, slab_rc_add()), with no atomic: the
+ * (slab.h: struct slab_rcache, slab_rc_add_fast()), with no atomic: the
  * object's first word links it to the previous object of the same slab in
  * the slab's own encoding, the oldest one pointing at the slab header,
  * exactly what the owner's ->free list looks like.  A way holds one
- * slab's open batch; freeing into another slab that maps to the same way
- * posts that way's batch, and ->budget going below 0 (more than
- * SLAB_RC_BUDGET bytes gathered) posts everything (slab_rc_flush()).  So
- * what a hart holds pending is at most SLAB_RC_BUDGET bytes whenever it
- * is not inside slab_rc_add().
+ * slab's open batch, of at most SLAB_RC_WAY_BYTES; freeing into another
+ * slab that maps to the same way, or past that size, posts that way's
+ * batch (slab_rc_add()).  So what a hart holds pending is at most
+ * SLAB_RC_WAYS * SLAB_RC_WAY_BYTES whenever it is not inside
+ * slab_rc_add().  Only the free that opens a batch makes the whole test
+ * (slab_free_remote_open(): another registered hart's live slab, objects
+ * that may wait); the frees that follow into the same open batch only
+ * compare slab addresses, which is safe because a slab with an object in
+ * a batch cannot go away (see "Nothing stranded").
  *
  * Posting is ONE compare-and-swap (release) of the batch's newest object
  * onto the owner's inbox (slab_hart->inbox), after the oldest object's
@@ -852,19 +855,6 @@ static void rc_push(struct slab_rcache *rc, unsigned int owner, uintptr_t first,
 
 static void slab_push_remote(struct slab *s, uintptr_t va);
 
-void slab_free_remote_gather(struct slab_hart *me, struct slab *s, uintptr_t va)
-{
-	unsigned long irq;
-
-	if (!rc_batchable(s)) {
-		slab_push_remote(s, va);
-		return;
-	}
-	irq = port_irq_save();
-	slab_rc_add(me, s, va);
-	port_irq_restore(irq);
-}
-
 /* Close way @way: its batch is counted and leaves the cache. */
 static void rc_close(struct slab_hart *me, unsigned int way)
 {
@@ -872,15 +862,14 @@ static void rc_close(struct slab_hart *me, unsigned int way)
 	struct slab *s = slab_of(rc->head[way]);
 
 	mm_stat_add(&class_of_slab(me, s)->remote_frees,
-		    rc->bytes[way] / s->size);
-	rc->budget += rc->bytes[way];
+		    (SLAB_RC_WAY_BYTES - rc->room[way]) / s->size);
 	rc->head[way] = 0;
-	rc->bytes[way] = 0;
+	rc->room[way] = 0;
 	rc->open &= ~(1UL << way);
 }
 
-/* One batch out: the way's slab moved on, or its bytes reached the cap. */
-void slab_rc_post(struct slab_hart *me, unsigned int way)
+/* One batch out: the way's slab moved on, or the batch is full. */
+static void rc_post(struct slab_hart *me, unsigned int way)
 {
 	struct slab_rcache *rc = me->rc;
 	uintptr_t head = rc->head[way], tail = rc->tail[way];
@@ -889,6 +878,72 @@ void slab_rc_post(struct slab_hart *me, unsigned int way)
 	mm_assert_irqs_off();
 	rc_close(me, way);
 	rc_push(rc, owner, head, tail);
+}
+
+/*
+ * Gather @va (an object of another hart's slab @s, batchable) in this
+ * hart's cache: into its way's open batch, or a new batch after the way's
+ * old one is posted.  Interrupts masked, @me registered.
+ */
+static void slab_rc_add(struct slab_hart *me, struct slab *s, uintptr_t va)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned int way = slab_rc_way(va);
+
+	if (slab_rc_add_fast(rc, s, va, true))
+		return;
+	if (rc->head[way])
+		rc_post(me, way);
+	slab_debug_poison(s, (void *)va);
+	*(uintptr_t *)va = slab_link(s, s); /* the end of the batch */
+	rc->head[way] = va;
+	rc->tail[way] = va;
+	rc->room[way] = SLAB_RC_WAY_BYTES - (long)s->size;
+	rc->open |= 1UL << way;
+}
+
+/*
+ * The owner's index if @s is a live slab of another registered hart, else
+ * -1.  @s may be anything mapped (user data of a page run being written
+ * meanwhile): its tag must equal a registered hart's, which user data
+ * never holds by accident (mm's slot addresses), and a live slab's owner
+ * and tag do not change but for the tag's "current" bit.  The reads are
+ * deliberately racy: hidden from ThreadSanitizer.
+ */
+#ifdef __SANITIZE_THREAD__
+__attribute__((no_sanitize_thread))
+#endif
+static int
+remote_owner_of(const struct slab_hart *me, const struct slab *s)
+{
+	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
+	/* A real slab's owner is below MM_MAX_HARTS; masking keeps any
+	 * other header's value inside the table (its tag then fails). */
+	unsigned int owner = s->owner & (MM_MAX_HARTS - 1);
+
+	if (tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR) ||
+	    slab_rc_tag[owner] != tag)
+		return -1;
+	return (int)owner;
+}
+
+bool slab_free_remote_open(struct slab_hart *me, struct slab *s, uintptr_t va,
+			   bool checked)
+{
+	unsigned long irq;
+
+	if (remote_owner_of(me, s) < 0)
+		return false;
+	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
+		return false;
+	if (!rc_batchable(s)) {
+		slab_push_remote(s, va);
+		return true;
+	}
+	irq = port_irq_save();
+	slab_rc_add(me, s, va);
+	port_irq_restore(irq);
+	return true;
 }
 
 /* Everything pending out, one post per owner (interrupts masked). */
@@ -917,19 +972,26 @@ void slab_rc_flush(struct slab_hart *me)
 	}
 }
 
-unsigned long slab_rc_drop(struct slab_hart *me)
+unsigned long slab_rc_pending(const struct slab_hart *me)
 {
-	struct slab_rcache *rc = me->rc;
+	const struct slab_rcache *rc = me->rc;
 	unsigned long bytes = 0;
 	unsigned int w;
 
+	for (w = 0; w < SLAB_RC_WAYS; w++)
+		if (rc->head[w])
+			bytes += SLAB_RC_WAY_BYTES - rc->room[w];
+	return bytes;
+}
+
+unsigned long slab_rc_drop(struct slab_hart *me)
+{
+	struct slab_rcache *rc = me->rc;
+	unsigned long bytes = slab_rc_pending(me);
+
 	mm_assert_irqs_off();
-	for (w = 0; w < SLAB_RC_WAYS; w++) {
-		bytes += rc->bytes[w];
-		rc->budget += rc->bytes[w];
-		rc->head[w] = 0;
-		rc->bytes[w] = 0;
-	}
+	memset(rc->head, 0, sizeof(rc->head));
+	memset(rc->room, 0, sizeof(rc->room));
 	rc->open = 0;
 	return bytes;
 }

@@ -150,21 +150,23 @@ struct mm_class {
  * the way chosen by the slab's address bits (direct mapped), with no
  * atomic.  A batch is a list of objects of one slab linked as the slab's
  * own free list is (slab_link()), newest first; ->tail[] is its oldest
- * object, whose word becomes the link to the next batch when it is
- * posted.  ->budget is the bytes that may still gather before everything
- * is posted (SLAB_RC_BUDGET at most pending per hart).  Owner hart only,
- * interrupts masked.
+ * object, whose words become the link to the next batch when it is
+ * posted.  A batch holds at most SLAB_RC_WAY_BYTES: ->room[] is what its
+ * way may still take, so a hart holds at most
+ *	SLAB_RC_WAYS * SLAB_RC_WAY_BYTES = 256 KiB
+ * of other harts' objects at any time (bytes of a way == SLAB_RC_WAY_BYTES
+ * - room[way] while ->head[way] != 0).  Owner hart only, interrupts
+ * masked.
  */
-#define SLAB_RC_WAYS   32
-#define SLAB_RC_BUDGET 32768
+#define SLAB_RC_WAYS	  32
+#define SLAB_RC_WAY_BYTES 8192
 struct slab_rcache {
-	uintptr_t head[SLAB_RC_WAYS];	   /* newest object; 0: way empty */
-	uintptr_t tail[SLAB_RC_WAYS];	   /* oldest object */
-	unsigned long bytes[SLAB_RC_WAYS]; /* bytes in the open batch */
-	long budget;			   /* bytes that may still gather */
-	unsigned long open;		   /* bit per way with a batch */
-	mm_stat_t posts;		   /* atomic posts (CAS attempts) */
-	mm_stat_t takes;		   /* inbox exchanges (the owner's) */
+	uintptr_t head[SLAB_RC_WAYS]; /* newest object; 0: way empty */
+	uintptr_t tail[SLAB_RC_WAYS]; /* oldest object */
+	long room[SLAB_RC_WAYS];      /* bytes the open batch may still take */
+	unsigned long open;	      /* bit per way with a batch */
+	mm_stat_t posts;	      /* atomic posts (CAS attempts) */
+	mm_stat_t takes;	      /* inbox exchanges (the owner's) */
 };
 
 /*
@@ -382,107 +384,77 @@ static inline uintptr_t slab_peek_tag(const struct slab *s)
  */
 extern uintptr_t slab_rc_tag[MM_MAX_HARTS];
 
-void slab_rc_post(struct slab_hart *me, unsigned int way);
 void slab_rc_flush(struct slab_hart *me);
 /* inject=nopost: forget the pending batches (their bytes). */
 unsigned long slab_rc_drop(struct slab_hart *me);
+/* Bytes in the open batches (interrupts masked). */
+unsigned long slab_rc_pending(const struct slab_hart *me);
 
-/*
- * Gather @va (an object of another hart's slab @s) in this hart's cache;
- * interrupts masked, @me registered.  The object's link is the slab's own
- * encoding, so the owner splices a batch onto ->free as it is.
- */
-static inline void slab_rc_add(struct slab_hart *me, struct slab *s,
-			       uintptr_t va)
+static inline unsigned int slab_rc_way(uintptr_t va)
 {
-	struct slab_rcache *rc = me->rc;
-	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
-	uintptr_t head = rc->head[way];
-	unsigned long bytes;
-
-	slab_debug_poison(s, (void *)va);
-	if (unlikely((head ^ va) >> SLAB_SHIFT)) { /* other slab, or none */
-		if (head)
-			slab_rc_post(me, way);
-		head = (uintptr_t)s; /* end of the batch */
-		rc->tail[way] = va;
-		rc->open |= 1UL << way;
-	}
-	*(uintptr_t *)va = slab_link(s, (void *)head);
-	rc->head[way] = va;
-	bytes = rc->bytes[way] + s->size;
-	rc->bytes[way] = bytes;
-	rc->budget -= s->size;
-	if (unlikely(rc->budget < 0))
-		slab_rc_flush(me);
+	return (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
 }
 
 /*
- * The common case of slab_rc_add(), for kfree's fast path: the object's
- * way already holds a batch of its slab with room for it.  false: take
- * slab_free_remote_gather().  Interrupts masked.
+ * The common case of a remote free: @va's way holds an open batch of
+ * @va's own slab @s with room for @va.  That batch was opened by
+ * slab_free_remote_open() after the whole test (a live slab of another
+ * registered hart, whose objects may wait in batches), and the slab can
+ * neither be released nor change hands while a batch holds one of its
+ * objects (they count as in use), so the slab address compare is all the
+ * test this needs, and after it @s's fields are a live slab's, which do
+ * not change.  @checked: the caller made the object tests (object start,
+ * not free yet); else they are made here.  The object's link is the
+ * slab's own encoding, so the owner splices a batch onto ->free as it is.
+ * Interrupts masked; false: take slab_free_remote_open().
  */
-static inline bool slab_rc_add_fast(struct slab_rcache *rc, struct slab *s,
-				    uintptr_t va, uint64_t key)
+static inline bool slab_rc_add_fast(struct slab_rcache *rc,
+				    const struct slab *s, uintptr_t va,
+				    bool checked)
 {
-	unsigned int way = (va >> SLAB_SHIFT) & (SLAB_RC_WAYS - 1);
+	unsigned int way = slab_rc_way(va);
 	uintptr_t head = rc->head[way];
-	uint32_t size = s->size;
-	long budget = rc->budget - size;
+	long room;
 
-	if (unlikely(((head ^ va) >> SLAB_SHIFT) || budget < 0))
+	/* An empty way's head 0 is in no slab: this fails. */
+	if (unlikely((head ^ va) >> SLAB_SHIFT))
 		return false;
-	slab_debug_poison(s, (void *)va);
-	*(uintptr_t *)va = head ^ key; /* slab_link() */
-	rc->head[way] = va;
-	rc->bytes[way] += size;
-	rc->budget = budget;
-	return true;
-}
-
-/* The rest of a remote free: a new batch, a post (masks interrupts). */
-void slab_free_remote_gather(struct slab_hart *me, struct slab *s,
-			     uintptr_t va);
-
-/*
- * kfree() of an object that is not on this hart's current slab: is it an
- * object of another hart's live slab?  Then gather it.  The header is
- * mapped (kfree's range test) and the object tests passed; the tag and
- * owner may be anything if this is not a slab (user data of a page run),
- * which is why the tag must equal a registered hart's (never by accident:
- * user data does not hold mm's slot addresses).  A hart's own slabs that
- * are not current go to the slow path.
- */
-#ifdef __SANITIZE_THREAD__
-static __attribute__((noinline, no_sanitize_thread, unused)) bool
-#else
-static inline bool
-#endif
-slab_free_remote_fast(struct slab_hart *me, struct slab *s, uintptr_t va,
-		      bool checked)
-{
-	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
-	/* A real slab's owner is below MM_MAX_HARTS; masking keeps any
-	 * other header's value inside the table (its tag then fails). */
-	unsigned int owner = s->owner & (MM_MAX_HARTS - 1);
-	unsigned long irq;
-	bool done;
-
-	/* This hart's own slab (not current): the slow path, at once. */
-	if (unlikely(tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR)))
-		return false;
-	if (unlikely(slab_rc_tag[owner] != tag))
-		return false;
-	/* Not @checked by the caller: the object tests of kfree(). */
 	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
-	irq = port_irq_save();
-	done = slab_rc_add_fast(me->rc, s, va, s->key);
-	port_irq_restore(irq);
-	if (unlikely(!done))
-		slab_free_remote_gather(me, s, va);
+	room = rc->room[way] - (long)s->size;
+	if (unlikely(room < 0))
+		return false;
+	slab_debug_poison((struct slab *)s, (void *)va);
+	*(uintptr_t *)va = slab_link(s, (void *)head);
+	rc->head[way] = va;
+	rc->room[way] = room;
 	return true;
 }
+
+/*
+ * kfree()'s remote path, for an object of a slab that is not this hart's
+ * current one: gathered into an open batch, or false (then
+ * slab_free_remote_open()).
+ */
+static inline bool slab_free_remote_fast(struct slab_hart *me, struct slab *s,
+					 uintptr_t va, bool checked)
+{
+	unsigned long irq = port_irq_save();
+	bool done = slab_rc_add_fast(me->rc, s, va, checked);
+
+	port_irq_restore(irq);
+	return done;
+}
+
+/*
+ * The rest of kfree()'s remote path: is @s a live slab of another
+ * registered hart (and, unless @checked, @va one of its objects, not free
+ * yet)?  Then @va is gathered (a new batch, posting the way's old one) or
+ * pushed on its own (slab.c: rc_batchable()): true.  false: anything else
+ * (this hart's own slab, not a slab, not an object), for the generic path.
+ */
+bool slab_free_remote_open(struct slab_hart *me, struct slab *s, uintptr_t va,
+			   bool checked);
 
 /* mm_init() time: class tables, and the secret keying the free lists. */
 void slab_init_classes(uint64_t secret);

@@ -211,6 +211,17 @@ int mm_remote_atomics(unsigned int hart, unsigned long *posts,
 	return 0;
 }
 
+unsigned long mm_remote_pending(unsigned long *max)
+{
+	unsigned long irq = port_irq_save();
+	struct mm_hart *h = mm_this_hart();
+	unsigned long bytes = h->ready ? slab_rc_pending(&h->slab) : 0;
+
+	port_irq_restore(irq);
+	*max = SLAB_RC_WAYS * SLAB_RC_WAY_BYTES;
+	return bytes;
+}
+
 int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
 		     unsigned long *locks)
 {

@@ -23,6 +23,7 @@
 
 #include "lib/types.h"
 #include "mm/kmalloc.h"
+#include "mm/introspect.h"
 #include "mm/mm.h"
 #include "mm/port.h"
 #include "tests/host/mm_fixture.h"
@@ -336,10 +337,88 @@ static void test_exhaustion_with_pending_batch(void)
 	port_host_hart_offline();
 }
 
+/*
+ * The bytes bound of batched remote frees: hart 1 frees 2 MiB of hart 0's
+ * objects (every slab class, many slabs each), and after every free the
+ * bytes it holds unposted stay within mm_remote_pending()'s bound; the
+ * bound is reached for real (batches posted because they were full, not
+ * only when a way changed slab), and mm_idle() leaves nothing pending.
+ */
+#define BOUND_BYTES (2UL << 20)
+static void **bound_objs;
+static size_t bound_n;
+static unsigned long bound_peak, bound_max, bound_over, bound_left;
+
+static void *bound_hart1(void *arg)
+{
+	size_t i;
+
+	(void)arg;
+	port_host_set_hart(1);
+	mm_hart_init();
+	for (i = 0; i < bound_n; i++) {
+		unsigned long pending;
+
+		kfree(bound_objs[i]);
+		pending = mm_remote_pending(&bound_max);
+		if (pending > bound_max)
+			bound_over++;
+		if (pending > bound_peak)
+			bound_peak = pending;
+	}
+	mm_idle();
+	bound_left = mm_remote_pending(&bound_max);
+	port_host_hart_offline();
+	return NULL;
+}
+
+static void test_pending_bytes_bounded(void)
+{
+	static const size_t sizes[] = { 16, 64, 256, 1024, 2048 };
+	struct mm_totals before, after;
+	unsigned long posts, takes;
+	size_t bytes = 0;
+	pthread_t th;
+	char *arena;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	KT_ASSERT(mm_init(2, NULL) == 0);
+	arena = fx_map(16UL << 20, 1UL << 21, false);
+	KT_ASSERT(arena);
+	KT_ASSERT(mm_add_region((uintptr_t)arena, 16UL << 20) == 0);
+	mm_hart_init();
+	mm_get_totals(&before);
+	bound_objs = calloc(BOUND_BYTES / 16, sizeof(void *));
+	KT_ASSERT(bound_objs);
+	for (bound_n = 0; bytes < BOUND_BYTES; bound_n++) {
+		size_t size = sizes[bound_n % ARRAY_SIZE(sizes)];
+
+		bound_objs[bound_n] = kmalloc(size, GFP_KERNEL);
+		KT_ASSERT(bound_objs[bound_n]);
+		bytes += size;
+	}
+	bound_peak = bound_over = 0;
+	KT_ASSERT(pthread_create(&th, NULL, bound_hart1, NULL) == 0);
+	pthread_join(th, NULL);
+	KT_ASSERT(mm_remote_atomics(1, &posts, &takes) == 0);
+	KT_EXPECT_EQ(bound_over, 0);
+	KT_EXPECT(bound_peak > bound_max / 2);
+	KT_EXPECT_EQ(bound_left, 0);
+	/* Hart 1 posted while it freed, not only in its final mm_idle(). */
+	KT_EXPECT(posts > bytes / bound_max);
+	mm_drain_this_hart(true);
+	mm_get_totals(&after);
+	KT_EXPECT_EQ(after.free_bytes, before.free_bytes);
+	free(bound_objs);
+	port_host_hart_offline();
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_remote_free_stress),
 	KTAP_CASE(test_remote_free_pair),
 	KTAP_CASE(test_exhaustion_with_pending_batch),
+	KTAP_CASE(test_pending_bytes_bounded),
 };
 
 int main(void)
