@@ -37,7 +37,6 @@
 #include "kernel/smp.h"
 #include "kernel/timer.h"
 #include "lib/errno.h"
-#include "mm/mm.h"
 #include "sbi/sbi.h"
 
 _Atomic(struct hart *) harts[PLATFORM_MAX_HARTS];
@@ -270,31 +269,4 @@ void smp_run_on_all(void (*fn)(void *), void *arg)
 	for (i = 0; i < nr_harts; i++)
 		if (started[i])
 			smp_wait(i);
-}
-
-static void post_remote_frees(void *arg)
-{
-	(void)arg;
-	mm_idle();
-}
-
-static void drain_everything(void *arg)
-{
-	(void)arg;
-	mm_drain_this_hart(true);
-}
-
-/*
- * Two rounds, because a drain takes back only what was posted to its hart
- * before it: first every hart posts its batched remote frees, then every
- * hart drains (its caches, its inbox, and the parked harts' slabs).
- */
-uint64_t smp_settled_free_bytes(void)
-{
-	struct mm_totals t;
-
-	smp_run_on_all(post_remote_frees, NULL);
-	smp_run_on_all(drain_everything, NULL);
-	mm_get_totals(&t);
-	return t.free_bytes;
 }

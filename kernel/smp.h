@@ -87,10 +87,5 @@ int smp_run_on(unsigned int index, void (*fn)(void *), void *arg);
 void smp_wait(unsigned int index);
 /* Run @fn on every online hart, the caller included; wait for all. */
 void smp_run_on_all(void (*fn)(void *), void *arg);
-/*
- * Free bytes once every online hart has posted its pending remote frees
- * and then drained: exact when nothing else allocates meanwhile.
- */
-uint64_t smp_settled_free_bytes(void);
 
 #endif

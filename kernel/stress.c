@@ -26,6 +26,7 @@
 #include "arch/riscv/csr.h"
 #include "kernel/cmdline.h"
 #include "kernel/hart.h"
+#include "kernel/mm_settle.h"
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/timer.h"
@@ -728,7 +729,7 @@ static uint64_t free_bytes(bool drain)
 	struct mm_totals t;
 
 	if (drain)
-		return smp_settled_free_bytes();
+		return mm_settled_free_bytes();
 	mm_get_totals(&t);
 	return t.free_bytes;
 }

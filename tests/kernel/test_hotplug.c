@@ -20,6 +20,7 @@
 #include "kernel/hart.h"
 #include "kernel/hotplug.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_settle.h"
 #include "kernel/smp.h"
 #include "kernel/stress.h"
 #include "kernel/timer.h"
@@ -215,14 +216,14 @@ static void objects_freed_while_away(struct ktest *t, bool reap)
 	unsigned int bad;
 
 	KT_ASSERT(t, b && x >= 0);
-	before = smp_settled_free_bytes();
+	before = mm_settled_free_bytes();
 	KT_ASSERT(t, run_batch_on(x, b) == 0);
 	KT_ASSERT(t, b->nr == NR_OBJS);
 	KT_ASSERT(t, hotplug_stop(x) == 0);
-	held = smp_settled_free_bytes();
+	held = mm_settled_free_bytes();
 	KT_EXPECT(t, held < before);
 	bad = free_batch(b, 0, b->nr / 2);
-	mid = smp_settled_free_bytes();
+	mid = mm_settled_free_bytes();
 	if (reap)
 		KT_EXPECT(t, mid > held); /* reaped while it is away */
 	if (!reap)
@@ -231,11 +232,11 @@ static void objects_freed_while_away(struct ktest *t, bool reap)
 	KT_EXPECT_EQ(t, bad, 0);
 	if (reap) {
 		/* Every object back while the hart is still away. */
-		KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
+		KT_EXPECT_EQ(t, mm_settled_free_bytes(), before);
 		KT_EXPECT(t, mm_hart_is_parked(x));
 		KT_ASSERT(t, hotplug_start(x) == 0);
 	}
-	KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
+	KT_EXPECT_EQ(t, mm_settled_free_bytes(), before);
 	ktest_diag("hart %u: %u objects freed by hart %u, %s: held %llu KiB, "
 		   "free memory exact",
 		   hart_by_index(x)->hartid, b->nr, this_hart()->hartid,
@@ -258,7 +259,7 @@ static void test_objects_freed_after_return(struct ktest *t)
 static void test_stop_all_others(struct ktest *t)
 {
 	unsigned int i, n = hart_count(), stopped = 0;
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	void *p;
 
 	for (i = 0; i < n; i++)
@@ -271,7 +272,7 @@ static void test_stop_all_others(struct ktest *t)
 	KT_EXPECT_EQ(t, smp_ping_others(PING_US), 0);
 	KT_EXPECT_EQ(t, start_all(), 0);
 	KT_EXPECT_EQ(t, smp_online_count(), n - smp_failed_count());
-	KT_EXPECT_EQ(t, smp_settled_free_bytes(), before);
+	KT_EXPECT_EQ(t, mm_settled_free_bytes(), before);
 	ktest_diag("%u harts stopped and started again", stopped);
 }
 
@@ -394,7 +395,7 @@ static void test_hotplug_under_stress(struct ktest *t)
 		}
 	}
 	KT_ASSERT(t, nr_victims > 0);
-	before = smp_settled_free_bytes();
+	before = mm_settled_free_bytes();
 	/* Away before the stress run starts: it takes the online harts. */
 	for (i = 0; i < n; i++)
 		if (cyc.victim[i])
@@ -404,7 +405,7 @@ static void test_hotplug_under_stress(struct ktest *t)
 	atomic_store(&cyc.stop, 1);
 	smp_wait(ctl);
 	KT_EXPECT_EQ(t, start_all(), 0);
-	after = smp_settled_free_bytes();
+	after = mm_settled_free_bytes();
 	ktest_diag("hotplug: %lu stop/start cycles of %u harts driven by hart "
 		   "%u while %u harts ran the workload (%llu ops); %lu objects "
 		   "freed by another hart while their owner was away or back; "

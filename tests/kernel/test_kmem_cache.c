@@ -14,6 +14,7 @@
 #include "arch/riscv/memlayout.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_settle.h"
 #include "kernel/smp.h"
 #include "lib/errno.h"
 #include "mm/cache.h"
@@ -25,7 +26,7 @@
 
 static void expect_settled(struct ktest *t, uint64_t before)
 {
-	uint64_t after = smp_settled_free_bytes();
+	uint64_t after = mm_settled_free_bytes();
 
 	if (after != before)
 		ktest_fail(t, __FILE__, __LINE__,
@@ -38,7 +39,7 @@ static void *objs[NOBJS];
 
 static void test_api(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	struct kmem_cache *c = kmem_cache_create("ktest_obj", 136, 0, 0, NULL);
 	struct kmem_cache_stats st;
 	unsigned int i, bad = 0;
@@ -93,7 +94,7 @@ static void ctor_obj_init(void *p)
 
 static void test_constructor(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	struct kmem_cache *c = kmem_cache_create(
 		"ktest_ctor", sizeof(struct ctor_obj), 0, 0, ctor_obj_init);
 	struct kmem_cache_stats st;
@@ -125,7 +126,7 @@ static void test_constructor(struct ktest *t)
 static void test_alignment(struct ktest *t)
 {
 	static const size_t aligns[] = { 8, 32, 64, 256, 1024, 4096 };
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	unsigned int a, i, bad = 0;
 
 	for (a = 0; a < ARRAY_SIZE(aligns); a++) {
@@ -148,7 +149,7 @@ static void test_alignment(struct ktest *t)
 
 static void test_destroy_in_use(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	struct kmem_cache *c =
 		kmem_cache_create("ktest_busy", 24, 0, SLAB_NO_MERGE, NULL);
 	void *a, *b;
@@ -171,7 +172,7 @@ static void test_destroy_in_use(struct ktest *t)
 
 static void test_merging(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	unsigned int n = kmem_cache_count();
 	struct kmem_cache *a = kmem_cache_create("ktest_m1", 100, 0, 0, NULL);
 	struct kmem_cache *b = kmem_cache_create("ktest_m2", 98, 0, 0, NULL);
@@ -190,7 +191,7 @@ static void test_merging(struct ktest *t)
 
 static void test_bulk(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	struct kmem_cache *c = kmem_cache_create("ktest_bulk", 64, 0, 0, NULL);
 	struct kmem_cache_stats st;
 	unsigned int i, j, dup = 0;
@@ -264,7 +265,7 @@ static void ring_free(void *arg)
 
 static void test_remote_frees_all_harts(struct ktest *t)
 {
-	uint64_t before = smp_settled_free_bytes();
+	uint64_t before = mm_settled_free_bytes();
 	struct kmem_cache_stats st;
 
 	ring_cache = kmem_cache_create("ktest_ring", 40, 0, 0, NULL);

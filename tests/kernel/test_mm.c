@@ -14,6 +14,7 @@
 #include "kernel/boot.h"
 #include "kernel/hart.h"
 #include "kernel/ktest.h"
+#include "kernel/mm_settle.h"
 #include "kernel/smp.h"
 #include "mm/kmalloc.h"
 #include "mm/introspect.h"
@@ -27,12 +28,12 @@ struct invariant {
 
 static void invariant_begin(struct invariant *inv)
 {
-	inv->free_before = smp_settled_free_bytes();
+	inv->free_before = mm_settled_free_bytes();
 }
 
 static void invariant_check(struct ktest *t, struct invariant *inv)
 {
-	uint64_t after = smp_settled_free_bytes();
+	uint64_t after = mm_settled_free_bytes();
 
 	if (after != inv->free_before)
 		ktest_fail(t, __FILE__, __LINE__,
