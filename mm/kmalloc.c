@@ -220,16 +220,17 @@ static void __attribute__((noinline)) kfree_generic(const void *p)
 #endif
 
 /*
- * Not an open batch's slab (slab.h: slab_rc_add_fast()): another hart's
- * object opens a batch in this hart's remote cache, anything else takes
- * the generic path.  Out of line, so that kfree() stays a leaf.
+ * Not an open batch's slab (slab.h: slab_rc_add_fast()): this hart's own
+ * slab takes the exact local free, another hart's object opens a batch in
+ * this hart's remote cache, anything else takes the generic path.  Out of
+ * line, so that kfree() stays a leaf.
  */
 static void __attribute__((noinline))
 kfree_remote_slow(struct mm_hart *h, struct slab *s, uintptr_t va)
 {
 	/* slab_debug=1: every free goes through its checks. */
 	if (likely(!slab_debug_enabled &&
-		   slab_free_remote_open(&h->slab, s, va, KFREE_CHECKED)))
+		   slab_free_not_current(&h->slab, s, va, KFREE_CHECKED)))
 		return;
 	kfree_generic((const void *)va);
 }

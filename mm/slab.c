@@ -775,7 +775,7 @@ static void slab_queue_revisit(struct slab *s)
  * batch (slab_rc_add()).  So what a hart holds pending is at most
  * SLAB_RC_WAYS * SLAB_RC_WAY_BYTES whenever it is not inside
  * slab_rc_add().  Only the free that opens a batch makes the whole test
- * (slab_free_remote_open(): another registered hart's live slab, objects
+ * (slab_free_not_current(): another registered hart's live slab, objects
  * that may wait); the frees that follow into the same open batch only
  * compare slab addresses, which is safe because a slab with an object in
  * a batch cannot go away (see "Nothing stranded").
@@ -862,7 +862,7 @@ static void rc_close(struct slab_hart *me, unsigned int way)
 	struct slab *s = slab_of(rc->head[way]);
 
 	mm_stat_add(&class_of_slab(me, s)->remote_frees,
-		    (SLAB_RC_WAY_BYTES - rc->room[way]) / s->size);
+		    SLAB_RC_WAY_BYTES / s->size - rc->room[way]);
 	rc->head[way] = 0;
 	rc->room[way] = 0;
 	rc->open &= ~(1UL << way);
@@ -898,44 +898,47 @@ static void slab_rc_add(struct slab_hart *me, struct slab *s, uintptr_t va)
 	*(uintptr_t *)va = slab_link(s, s); /* the end of the batch */
 	rc->head[way] = va;
 	rc->tail[way] = va;
-	rc->room[way] = SLAB_RC_WAY_BYTES - (long)s->size;
+	rc->room[way] = SLAB_RC_WAY_BYTES / s->size - 1; /* objs(s) - 1 */
 	rc->open |= 1UL << way;
 }
 
 /*
- * The owner's index if @s is a live slab of another registered hart, else
- * -1.  @s may be anything mapped (user data of a page run being written
- * meanwhile): its tag must equal a registered hart's, which user data
- * never holds by accident (mm's slot addresses), and a live slab's owner
- * and tag do not change but for the tag's "current" bit.  The reads are
- * deliberately racy: hidden from ThreadSanitizer.
+ * The owner's index if @s is a live slab of a registered hart (this one
+ * included), else -1.  @s may be anything mapped (user data of a page run
+ * being written meanwhile): its tag must equal a registered hart's, which
+ * user data never holds by accident (mm's slot addresses), and a live
+ * slab's owner and tag do not change but for the tag's "current" bit.
+ * The reads are deliberately racy: hidden from ThreadSanitizer.
  */
 #ifdef __SANITIZE_THREAD__
 __attribute__((no_sanitize_thread))
 #endif
 static int
-remote_owner_of(const struct slab_hart *me, const struct slab *s)
+live_slab_owner(const struct slab *s)
 {
 	uintptr_t tag = s->tag | SLAB_TAG_NOT_CUR;
 	/* A real slab's owner is below MM_MAX_HARTS; masking keeps any
 	 * other header's value inside the table (its tag then fails). */
 	unsigned int owner = s->owner & (MM_MAX_HARTS - 1);
 
-	if (tag == ((uintptr_t)me | SLAB_TAG_NOT_CUR) ||
-	    slab_rc_tag[owner] != tag)
-		return -1;
-	return (int)owner;
+	return slab_rc_tag[owner] == tag ? (int)owner : -1;
 }
 
-bool slab_free_remote_open(struct slab_hart *me, struct slab *s, uintptr_t va,
+bool slab_free_not_current(struct slab_hart *me, struct slab *s, uintptr_t va,
 			   bool checked)
 {
+	int owner = live_slab_owner(s);
 	unsigned long irq;
 
-	if (remote_owner_of(me, s) < 0)
+	if (owner < 0)
 		return false;
 	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
+	if ((unsigned int)owner == me->index) {
+		/* Ours, not current: the exact local path, no lookup. */
+		slab_free_local_slow(me, s, va);
+		return true;
+	}
 	if (!rc_batchable(s)) {
 		slab_push_remote(s, va);
 		return true;
@@ -978,9 +981,14 @@ unsigned long slab_rc_pending(const struct slab_hart *me)
 	unsigned long bytes = 0;
 	unsigned int w;
 
-	for (w = 0; w < SLAB_RC_WAYS; w++)
-		if (rc->head[w])
-			bytes += SLAB_RC_WAY_BYTES - rc->room[w];
+	for (w = 0; w < SLAB_RC_WAYS; w++) {
+		if (rc->head[w]) {
+			const struct slab *s = slab_of(rc->head[w]);
+
+			bytes += (SLAB_RC_WAY_BYTES / s->size - rc->room[w]) *
+				 s->size;
+		}
+	}
 	return bytes;
 }
 

@@ -151,19 +151,19 @@ struct mm_class {
  * atomic.  A batch is a list of objects of one slab linked as the slab's
  * own free list is (slab_link()), newest first; ->tail[] is its oldest
  * object, whose words become the link to the next batch when it is
- * posted.  A batch holds at most SLAB_RC_WAY_BYTES: ->room[] is what its
- * way may still take, so a hart holds at most
- *	SLAB_RC_WAYS * SLAB_RC_WAY_BYTES = 256 KiB
- * of other harts' objects at any time (bytes of a way == SLAB_RC_WAY_BYTES
- * - room[way] while ->head[way] != 0).  Owner hart only, interrupts
- * masked.
+ * posted.  A batch of slab s holds at most
+ *	objs(s) = SLAB_RC_WAY_BYTES / s->size
+ * objects: ->room[] counts the objects its way may still take, so that
+ *	objects in way w == objs(s) - room[w]	(while head[w] != 0)
+ * and a hart holds at most SLAB_RC_WAYS * SLAB_RC_WAY_BYTES = 256 KiB of
+ * other harts' objects at any time.  Owner hart only, interrupts masked.
  */
 #define SLAB_RC_WAYS	  32
 #define SLAB_RC_WAY_BYTES 8192
 struct slab_rcache {
 	uintptr_t head[SLAB_RC_WAYS]; /* newest object; 0: way empty */
 	uintptr_t tail[SLAB_RC_WAYS]; /* oldest object */
-	long room[SLAB_RC_WAYS];      /* bytes the open batch may still take */
+	long room[SLAB_RC_WAYS];      /* objects the batch may still take */
 	unsigned long open;	      /* bit per way with a batch */
 	mm_stat_t posts;	      /* atomic posts (CAS attempts) */
 	mm_stat_t takes;	      /* inbox exchanges (the owner's) */
@@ -398,7 +398,7 @@ static inline unsigned int slab_rc_way(uintptr_t va)
 /*
  * The common case of a remote free: @va's way holds an open batch of
  * @va's own slab @s with room for @va.  That batch was opened by
- * slab_free_remote_open() after the whole test (a live slab of another
+ * slab_free_not_current() after the whole test (a live slab of another
  * registered hart, whose objects may wait in batches), and the slab can
  * neither be released nor change hands while a batch holds one of its
  * objects (they count as in use), so the slab address compare is all the
@@ -406,7 +406,7 @@ static inline unsigned int slab_rc_way(uintptr_t va)
  * not change.  @checked: the caller made the object tests (object start,
  * not free yet); else they are made here.  The object's link is the
  * slab's own encoding, so the owner splices a batch onto ->free as it is.
- * Interrupts masked; false: take slab_free_remote_open().
+ * Interrupts masked; false: take slab_free_not_current().
  */
 static inline bool slab_rc_add_fast(struct slab_rcache *rc,
 				    const struct slab *s, uintptr_t va,
@@ -421,7 +421,7 @@ static inline bool slab_rc_add_fast(struct slab_rcache *rc,
 		return false;
 	if (!checked && (!slab_obj_valid(s, va) || slab_obj_looks_free(s, va)))
 		return false;
-	room = rc->room[way] - (long)s->size;
+	room = rc->room[way] - 1;
 	if (unlikely(room < 0))
 		return false;
 	slab_debug_poison((struct slab *)s, (void *)va);
@@ -434,7 +434,7 @@ static inline bool slab_rc_add_fast(struct slab_rcache *rc,
 /*
  * kfree()'s remote path, for an object of a slab that is not this hart's
  * current one: gathered into an open batch, or false (then
- * slab_free_remote_open()).
+ * slab_free_not_current()).
  */
 static inline bool slab_free_remote_fast(struct slab_hart *me, struct slab *s,
 					 uintptr_t va, bool checked)
@@ -447,13 +447,15 @@ static inline bool slab_free_remote_fast(struct slab_hart *me, struct slab *s,
 }
 
 /*
- * The rest of kfree()'s remote path: is @s a live slab of another
- * registered hart (and, unless @checked, @va one of its objects, not free
- * yet)?  Then @va is gathered (a new batch, posting the way's old one) or
- * pushed on its own (slab.c: rc_batchable()): true.  false: anything else
- * (this hart's own slab, not a slab, not an object), for the generic path.
+ * The rest of kfree()'s path for a slab that is not this hart's current
+ * one: is @s a live slab of a registered hart (and, unless @checked, @va
+ * one of its objects, not free yet)?  Then true: this hart's own slab
+ * takes the exact local free at once (no section lookup), another hart's
+ * object is gathered (a new batch, posting the way's old one) or pushed
+ * on its own (slab.c: rc_batchable()).  false: anything else (not a slab,
+ * not an object), for the generic path.
  */
-bool slab_free_remote_open(struct slab_hart *me, struct slab *s, uintptr_t va,
+bool slab_free_not_current(struct slab_hart *me, struct slab *s, uintptr_t va,
 			   bool checked);
 
 /* mm_init() time: class tables, and the secret keying the free lists. */
