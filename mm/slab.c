@@ -700,7 +700,23 @@ static bool slab_obj_is_free(const struct slab *s, uintptr_t va)
 	return (head & ~1UL) == (uintptr_t)s || slab_obj_valid(s, head);
 }
 
-/* A FULL slab got a local free: attach it, unless a remote freer queued it
+/*
+ * A FULL slab rejoins the partial list only once a quarter of it is free:
+ *	nr_objs - inuse >= max(nr_objs / 4, 1)
+ * Attached at its first free, it would be made current with one free
+ * object and detached again at the next allocation (a CAS each way): the
+ * host mix workload refilled once every 6.5 allocations that way.  Until
+ * then its free objects wait on its own list, nothing lost: when the last
+ * object comes back the slab is attached and retired as before.
+ */
+static inline bool slab_worth_attaching(const struct slab *s)
+{
+	uint32_t quarter = s->nr_objs >> 2;
+
+	return s->nr_objs - s->inuse >= (quarter ? quarter : 1);
+}
+
+/* A FULL slab got frees: attach it, unless a remote freer queued it
  * (then the revisit pass attaches it). */
 static void slab_try_attach(struct mm_class *c, struct slab *s)
 {
@@ -717,8 +733,8 @@ static void slab_try_attach(struct mm_class *c, struct slab *s)
 	list_add_slab(c, s, SLAB_PARTIAL);
 }
 
-static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
-				 uintptr_t va)
+static inline __attribute__((always_inline)) void
+slab_free_local_slow(struct slab_hart *h, struct slab *s, uintptr_t va)
 {
 	struct mm_class *c = class_of_slab(h, s);
 	unsigned long irq = port_irq_save();
@@ -738,7 +754,7 @@ static void slab_free_local_slow(struct slab_hart *h, struct slab *s,
 		return;
 	}
 	s->inuse--;
-	if (s->where == SLAB_FULL)
+	if (s->where == SLAB_FULL && slab_worth_attaching(s))
 		slab_try_attach(c, s);
 	if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
 		list_del_slab(c, s);
@@ -1056,7 +1072,7 @@ static uintptr_t rc_take_batch(struct slab_hart *h, uintptr_t first,
 			}
 			return next;
 		}
-		if (s->where == SLAB_FULL)
+		if (s->where == SLAB_FULL && slab_worth_attaching(s))
 			slab_try_attach(c, s);
 		if (s->inuse == 0 && s->where == SLAB_PARTIAL) {
 			list_del_slab(c, s);
@@ -1178,6 +1194,17 @@ drain_class(struct mm_class *c, bool all)
 			unset_current(c, s);
 			slab_retire(c, s);
 		}
+	}
+	/*
+	 * FULL slabs with free objects not yet worth attaching (see
+	 * slab_worth_attaching()): a drain is memory pressure, where every
+	 * free object counts, so they join the partial list (and the loop
+	 * below retires those that are empty).
+	 */
+	for (s = c->full; s; s = next) {
+		next = s->next;
+		if (s->inuse < s->nr_objs)
+			slab_try_attach(c, s);
 	}
 	for (s = c->partial; s; s = next) {
 		next = s->next;
