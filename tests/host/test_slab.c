@@ -309,6 +309,77 @@ MM_TEST(test_revisit_on_refill, 2, 64 << 20)
 	kfree(objs[7]);
 }
 
+/*
+ * A FULL slab rejoins the partial list once a quarter of it is free, not
+ * at its first free: with one object freed, the next refill takes a fresh
+ * slab (attached at once, the slab would come back as current with that
+ * single object); with a quarter freed, the next refill takes it back.
+ */
+static bool in_slab(const void *p, const void *first)
+{
+	return ((uintptr_t)p & ~(uintptr_t)(SLAB_BYTES - 1)) ==
+	       ((uintptr_t)first & ~(uintptr_t)(SLAB_BYTES - 1));
+}
+
+/* Allocate 256-byte objects into @objs until one lands outside @cur's
+ * slab; returns how many (the last one is that outsider; NULL if mm ran
+ * out, which the caller's slab tests then fail on). */
+static size_t alloc_past(void **objs, size_t max, const void *cur)
+{
+	size_t n = 0;
+
+	while (n < max) {
+		objs[n] = kmalloc(256, GFP_KERNEL);
+		if (!objs[n] || !in_slab(objs[n++], cur))
+			break;
+	}
+	return n;
+}
+
+MM_TEST(test_full_slab_attaches_at_a_quarter, 1, 64 << 20)
+{
+	static void *a[128], *b[128], *c[128], *d[128];
+	size_t na, nb, nc, nd, i, quarter;
+	uint64_t before = fx_free_bytes();
+	bool reused = false;
+
+	a[0] = kmalloc(256, GFP_KERNEL);
+	KT_ASSERT(a[0]);
+	na = 1 + alloc_past(a + 1, 127, a[0]); /* slab A full, B current */
+	KT_ASSERT(na > 8 && na < 128);
+	b[0] = a[--na];
+	quarter = na / 4;
+	kfree(a[0]); /* A: one free object, below a quarter */
+	nb = 1 + alloc_past(b + 1, 127, b[0]); /* B full: a refill */
+	KT_EXPECT(!in_slab(b[nb - 1], a[0]));  /* A stayed FULL */
+	c[0] = b[--nb];
+	for (i = 1; i < quarter; i++)
+		kfree(a[i]); /* now a quarter of A is free */
+	nc = 1 + alloc_past(c + 1, 127, c[0]);
+	d[0] = c[--nc];
+	KT_EXPECT(in_slab(d[0], a[0])); /* the refill took A back */
+	nd = 1;
+	while (nd < 128 && in_slab(d[nd - 1], a[0])) {
+		d[nd] = kmalloc(256, GFP_KERNEL);
+		KT_ASSERT(d[nd]);
+		reused |= d[nd - 1] == a[0];
+		nd++;
+	}
+	reused |= d[nd - 1] == a[0];
+	KT_EXPECT(reused);	       /* A's first free object came back */
+	KT_EXPECT_EQ(nd - 1, quarter); /* A held exactly the quarter freed */
+	for (i = quarter; i < na; i++)
+		kfree(a[i]);
+	for (i = 0; i < nb; i++)
+		kfree(b[i]);
+	for (i = 0; i < nc; i++)
+		kfree(c[i]);
+	for (i = 0; i < nd; i++)
+		kfree(d[i]);
+	mm_drain_this_hart(true);
+	KT_EXPECT_EQ(fx_free_bytes(), before);
+}
+
 static const struct ktap_case cases[] = {
 	KTAP_CASE(test_every_class),
 	KTAP_CASE(test_size_to_class),
@@ -317,6 +388,7 @@ static const struct ktap_case cases[] = {
 	KTAP_CASE(test_empty_slab_return),
 	KTAP_CASE(test_stranded_full_slab),
 	KTAP_CASE(test_revisit_on_refill),
+	KTAP_CASE(test_full_slab_attaches_at_a_quarter),
 };
 
 int main(void)
