@@ -21,9 +21,10 @@ struct hart {
 	unsigned int index; /* dense: 0 .. nr_harts-1 */
 	uint32_t hartid;    /* hardware id */
 	unsigned long stack_top;
-	struct trap_fixup *fixup; /* an expected fault (tests) */
-	const char *doing;	  /* what the hart is doing (watchdog) */
-	void *mm;		  /* mm's per-hart slot (port_hart_mm) */
+	struct trap_fixup *fixup;   /* an expected fault (tests) */
+	const char *doing;	    /* what the hart is doing (watchdog) */
+	void *mm;		    /* mm's per-hart slot (port_hart_mm) */
+	unsigned long mm_counts[2]; /* mm's op counts (port_hart_counts) */
 	/* shared */
 	_Atomic unsigned long ipi_pending; /* bits of enum ipi_kind */
 	_Atomic unsigned long ipi_acks;	   /* counts handled IPIs */

@@ -28,6 +28,12 @@ static inline void port_set_hart_mm(void *mm)
 	port_tp->mm = mm;
 }
 
+/* tp-relative: counting costs a load, an add and a store. */
+static inline unsigned long *port_hart_counts(void)
+{
+	return port_tp->mm_counts;
+}
+
 /*
  * mm_init() time: the calling hart's pointer (the boot hart's).  The other
  * harts' struct hart do not exist yet; their pointer is set by their own

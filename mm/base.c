@@ -42,7 +42,7 @@ static const char *const bad_kind_name[] = {
 	[MM_BAD_CORRUPT] = "memory corruption around or in the object",
 };
 
-struct mm_op_counts mm_op_counts[MM_MAX_HARTS];
+mm_stat_t *mm_op_counts[MM_MAX_HARTS];
 
 void mm_bad_use(enum mm_bad_kind kind, const char *what, const void *addr)
 {

@@ -81,26 +81,21 @@ static inline void mm_stat_set(mm_stat_t *c, unsigned long v)
  * Operation counts per hart, for the scaling figures (docs/benchmarks.md):
  * atomic instructions (every AMO or LR/SC sequence mm issues, counted at
  * its site: one per attempt of a CAS loop; a lock acquisition's first
- * exchange is counted in ->locks only) and section-lock acquisitions.
- * Each hart writes its own line only; anyone reads (stats.c).
+ * exchange is counted as a lock only) and section-lock acquisitions.
+ * Each hart writes its own counters only; anyone reads (stats.c).
  */
-struct mm_op_counts {
-	mm_stat_t atomics;
-	mm_stat_t locks;
-} __attribute__((aligned(64)));
-extern struct mm_op_counts mm_op_counts[MM_MAX_HARTS];
+enum { MM_COUNT_ATOMICS, MM_COUNT_LOCKS };
+/* Each hart's counters (port_hart_counts()), registered by mm_hart_init(). */
+extern mm_stat_t *mm_op_counts[MM_MAX_HARTS];
 
 static inline void mm_count_atomic(void)
 {
-	mm_stat_add(
-		&mm_op_counts[port_this_hart() & (MM_MAX_HARTS - 1)].atomics,
-		1);
+	mm_stat_add(&port_hart_counts()[MM_COUNT_ATOMICS], 1);
 }
 
 static inline void mm_count_lock(void)
 {
-	mm_stat_add(&mm_op_counts[port_this_hart() & (MM_MAX_HARTS - 1)].locks,
-		    1);
+	mm_stat_add(&port_hart_counts()[MM_COUNT_LOCKS], 1);
 }
 
 /* Functions on the fast paths: leaves without a frame, tail calls out. */

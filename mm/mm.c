@@ -216,6 +216,7 @@ void mm_hart_init(void)
 			 me, mm_nr_harts);
 		return;
 	}
+	mm_op_counts[me] = port_hart_counts();
 	if (mm_harts[me]->ready) {
 		if (parked[me])
 			mm_hart_unpark(me);

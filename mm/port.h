@@ -15,6 +15,12 @@
  *	read by the fast paths with one load (tp->mm on the kernel).  Only
  *	that hart sets it (mm_hart_init()).  The host keeps it per hart
  *	index and port_host_reset() clears it.
+ *   mm_stat_t *port_hart_counts(void)
+ *	Two counters per hart that mm counts its atomic instructions and
+ *	lock acquisitions in (mm/internal.h), written by that hart only and
+ *	reached without forming the hart's index (tp-relative on the
+ *	kernel, so that counting costs three instructions).  The storage
+ *	lives as long as the hart.
  *   void port_reset_hart_mm(void *mm)
  *	mm_init(): point the per-hart pointer at mm's stand-in slot, so that
  *	the fast paths need no NULL test.  The host does it for every hart

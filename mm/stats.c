@@ -225,12 +225,18 @@ unsigned long mm_remote_pending(unsigned long *max)
 int mm_get_op_counts(unsigned int hart, unsigned long *atomics,
 		     unsigned long *locks)
 {
+	const mm_stat_t *n;
+
 	if (hart >= MM_MAX_HARTS)
 		return -1;
+	n = mm_op_counts[hart];
+	if (!n) { /* this hart never ran mm_hart_init() */
+		*atomics = *locks = 0;
+		return 0;
+	}
 	/* Each acquisition's first exchange is counted as the lock. */
-	*atomics = rdl(&mm_op_counts[hart].atomics) +
-		   rdl(&mm_op_counts[hart].locks);
-	*locks = rdl(&mm_op_counts[hart].locks);
+	*atomics = rdl(&n[MM_COUNT_ATOMICS]) + rdl(&n[MM_COUNT_LOCKS]);
+	*locks = rdl(&n[MM_COUNT_LOCKS]);
 	return 0;
 }
 

@@ -26,6 +26,7 @@ __thread bool port_host_irqs_off;
 #endif
 uintptr_t port_host_phys_offset;
 void *port_host_hart_mm[MM_MAX_HARTS];
+_Atomic unsigned long port_host_counts[MM_MAX_HARTS][2];
 __thread void *port_host_this_mm;
 
 static atomic_bool hart_online[MM_MAX_HARTS];

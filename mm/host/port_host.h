@@ -30,6 +30,13 @@ static inline unsigned int port_this_hart(void)
  * a hart (port_host_set_hart()) and whenever the entry is set.
  */
 extern void *port_host_hart_mm[];
+extern _Atomic unsigned long port_host_counts[][2];
+
+static inline _Atomic unsigned long *port_hart_counts(void)
+{
+	return port_host_counts[port_this_hart()];
+}
+
 extern __thread void *port_host_this_mm
 	__attribute__((tls_model("local-exec")));
 
