@@ -13,6 +13,7 @@
 #include "kernel/printk.h"
 #include "kernel/smp.h"
 #include "kernel/watchdog.h"
+#include "lib/scnprintf.h"
 
 extern const struct ktest_suite __ktest_suites_start[], __ktest_suites_end[];
 
@@ -175,8 +176,8 @@ static void list_suites(void)
 	line[0] = '\0';
 	for (s = __ktest_suites_start;
 	     s < __ktest_suites_end && n < (int)sizeof(line); s++)
-		n += snprintf(line + n, sizeof(line) - n, " %s%s", s->name,
-			      s->explicit_only ? " (only when named)" : "");
+		n += scnprintf(line + n, sizeof(line) - n, " %s%s", s->name,
+			       s->explicit_only ? " (only when named)" : "");
 	printk("ktest: the suites:%s; 'all' runs all but those only run "
 	       "when named; 'suite.case' runs one case\n",
 	       line);

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "lib/errno.h"
+#include "lib/scnprintf.h"
 #ifdef HARTSLAB_KERNEL
 #include "kernel/printk.h" /* the kernel's vsnprintf */
 #else
@@ -482,12 +483,12 @@ static int no_usable_hart(struct platform *p)
 
 	why[0] = '\0';
 	for (i = 0; i < p->nr_harts && i < 4; i++)
-		n += snprintf(why + n, sizeof(why) - n, "%s%u: %s",
-			      i ? ", " : " (", p->harts[i].id,
-			      p->harts[i].skip_reason);
+		n += scnprintf(why + n, sizeof(why) - n, "%s%u: %s",
+			       i ? ", " : " (", p->harts[i].id,
+			       p->harts[i].skip_reason);
 	if (n)
-		snprintf(why + n, sizeof(why) - n, "%s)",
-			 p->nr_harts > 4 ? ", ..." : "");
+		scnprintf(why + n, sizeof(why) - n, "%s)",
+			  p->nr_harts > 4 ? ", ..." : "");
 	return perr(p, -ENODEV,
 		    "no usable hart: %u cpu nodes, none enabled with an "
 		    "Sv39+ MMU%s",

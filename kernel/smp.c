@@ -24,6 +24,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/timer.h"
+#include "lib/scnprintf.h"
 #include "mm/kmalloc.h"
 #include "mm/mm.h"
 #include "sbi/sbi.h"
@@ -112,8 +113,8 @@ void smp_report(void)
 
 		if (!h || !atomic_load(&h->online))
 			continue;
-		n += snprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
-			      h->hartid);
+		n += scnprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
+			       h->hartid);
 	}
 	printk("smp: online=%u boot=%u ids=%s\n", smp_online_count(),
 	       boot_hart.hartid, ids);
@@ -397,8 +398,8 @@ int smp_boot_secondaries(void)
 			continue;
 		}
 		failed++;
-		n += snprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
-			      hart_ids[i]);
+		n += scnprintf(ids + n, sizeof(ids) - n, "%s%u", n ? "," : "",
+			       hart_ids[i]);
 	}
 	nr_failed = failed;
 	if (failed)

@@ -13,6 +13,7 @@
 #include "kernel/hart.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
+#include "lib/scnprintf.h"
 
 /* Set once before interrupts are enabled on any hart, then read-only. */
 static const struct trap_ops *ops;
@@ -95,9 +96,9 @@ void trap_report(const struct trap_frame *f, const char *prefix)
 		int j, n = 0;
 
 		for (j = i; j < i + 4 && j < 32; j++)
-			n += snprintf(line + n, sizeof(line) - n,
-				      " %-4s 0x%016lx", reg_names[j],
-				      f->regs[j]);
+			n += scnprintf(line + n, sizeof(line) - n,
+				       " %-4s 0x%016lx", reg_names[j],
+				       f->regs[j]);
 		printk("%s %s\n", prefix, line);
 	}
 }
