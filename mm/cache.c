@@ -226,7 +226,8 @@ static void core_stats(const struct cache_core *c, struct kmem_cache_stats *st)
 		slabs += mm_stat_read(&k->nr_slabs);
 		if (!mm_harts[i]->ready)
 			continue;
-		/* Remote frees not taken back are counted off in there. */
+		/* Objects on remote lists are counted off in there; objects
+		 * in batches count until their owner takes them back. */
 		slab_class_usage(k, &n, &s);
 		in_use += n;
 	}
@@ -304,9 +305,15 @@ int kmem_cache_destroy(struct kmem_cache *k)
 	}
 	mm_spin_unlock_irqrestore(&cache_lock, irq);
 
-	/* Every hart gives back its empty slabs, this cache's included. */
+	/*
+	 * Every hart gives back its empty slabs, this cache's included.  Two
+	 * rounds, and this hart again: a drain posts the hart's batched
+	 * remote frees, and only the owner's next drain takes them back.
+	 */
 	mm_drain_this_hart(true);
 	port_kick_other_harts();
+	port_kick_other_harts();
+	mm_drain_this_hart(true);
 	core_stats(c, &st);
 	if (st.in_use) {
 		port_log("mm: kmem_cache_destroy: cache %s has %lu objects in "

@@ -1250,37 +1250,15 @@ static unsigned long list_inuse(const struct slab *s, unsigned long *slabs)
 }
 
 /*
- * Objects of @s in batches posted to its owner's inbox, not taken back
- * yet (statistics of quiet harts: a snapshot of the inbox is walked; a
- * posted batch does not change until its owner takes it).
+ * Objects pushed one by one on @s's remote list, not taken back yet.  The
+ * owner may take the list meanwhile and hand its objects out again, so the
+ * walk may read user data: it stops at anything that is not an object of
+ * @s and after nr_objs steps, and so never leaves the slab (a count, not
+ * a proof).  Objects in batches are not walked at all: a batch posted to
+ * the owner's inbox belongs to the owner, who may splice it at any time
+ * (walking one from another hart is what crashed the kmem_cache suite);
+ * they count as in use until the owner takes them back.
  */
-static unsigned long inbox_count(const struct slab *s)
-{
-	struct slab_hart *o = slab_harts[s->owner];
-	uintptr_t m =
-		o ? atomic_load_explicit(&o->inbox, memory_order_acquire) : 0;
-	unsigned long n = 0, guard = 0;
-
-	while (m && guard++ < (1UL << 24)) {
-		const struct slab *bs = slab_of(m);
-		uintptr_t next = m;
-
-		for (;;) {
-			uintptr_t w;
-
-			if (bs == s)
-				n++;
-			w = (uintptr_t)slab_unlink(bs, *(uintptr_t *)next);
-			if (w & 1)
-				break;
-			next = w;
-		}
-		m = ((uintptr_t *)next)[1]; /* rc_link_next() */
-	}
-	return n;
-}
-
-/* Objects pushed on @s's remote list, not taken back yet (bounded walk). */
 static unsigned long remote_count(const struct slab *s)
 {
 	uintptr_t *p = (uintptr_t *)(atomic_load_explicit(
@@ -1288,10 +1266,11 @@ static unsigned long remote_count(const struct slab *s)
 				     ~REMOTE_STATE);
 	unsigned long n = 0;
 
-	for (; p && (void *)p != (void *)s && n < s->nr_objs;
-	     p = slab_unlink(s, *p))
+	while (p && n < s->nr_objs && slab_obj_valid(s, (uintptr_t)p)) {
 		n++;
-	return n + inbox_count(s);
+		p = slab_unlink(s, *p);
+	}
+	return n;
 }
 
 static unsigned long list_remote(const struct slab *s)

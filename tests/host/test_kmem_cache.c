@@ -311,6 +311,12 @@ static void alloc_on_hart(void *arg)
 	}
 }
 
+static void take_back(void *arg)
+{
+	(void)arg;
+	mm_idle(); /* takes the inbox, keeps the slabs */
+}
+
 MM_TEST(test_remote_frees, 2, 16 << 20)
 {
 	struct kmem_cache_stats st;
@@ -326,6 +332,10 @@ MM_TEST(test_remote_frees, 2, 16 << 20)
 	for (i = 0; i < NOBJS; i++)
 		kmem_cache_free(remote_cache, remote_objs[i]);
 	mm_idle(); /* post the batched remote frees */
+	/* Posted, not yet taken back by their owner: still in use. */
+	kmem_cache_get_stats(remote_cache, &st);
+	KT_EXPECT_EQ(st.in_use, NOBJS);
+	fx_run_as_hart(1, take_back, NULL);
 	kmem_cache_get_stats(remote_cache, &st);
 	KT_EXPECT_EQ(st.in_use, 0);
 	/* Hart 1 still holds its (empty) slabs: refused until it drains. */
