@@ -600,7 +600,13 @@ void buddy_free_run(struct buddy_cache *pc, struct mm_section *s,
 	uint64_t n = pm->nr_pages, idx;
 	unsigned long flags;
 
-	if (pc && n <= BUDDY_CACHE_RUNS) {
+	/*
+	 * Only runs of the cache's own node are cached: a run of another
+	 * node freed here would be handed out by this hart's next local
+	 * allocation, which asked for its own node (test_node_aware failed
+	 * whenever the test ran on a node-1 hart).
+	 */
+	if (pc && n <= BUDDY_CACHE_RUNS && s->node == pc->node) {
 		flags = port_irq_save();
 		cache_push(pc, n, addr, pm);
 		if (unlikely(cache_count(pc, n) > pc->high[n - 1]))
