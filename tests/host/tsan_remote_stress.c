@@ -255,6 +255,26 @@ static void test_remote_free_pair(void)
 }
 
 /*
+ * mm on two harts over a fresh arena of @bytes, the calling thread as hart
+ * 0; *@before: the totals before any allocation.  false: set-up failed.
+ */
+static bool setup_two_harts(size_t bytes, struct mm_totals *before)
+{
+	char *arena;
+
+	port_host_reset();
+	port_host_set_hart(0);
+	if (mm_init(2, NULL) != 0)
+		return false;
+	arena = fx_map(bytes, 1UL << 21, false);
+	if (!arena || mm_add_region((uintptr_t)arena, bytes) != 0)
+		return false;
+	mm_hart_init();
+	mm_get_totals(before);
+	return true;
+}
+
+/*
  * Exhaustion while a batch is pending: hart 0 allocates 64-byte objects
  * until mm is out of memory; hart 1 frees 16 of them (1 KiB: one open
  * batch, far below the cap, so it stays pending in hart 1's cache) and
@@ -294,16 +314,8 @@ static void test_exhaustion_with_pending_batch(void)
 	void *p;
 	size_t i;
 	bool found = false;
-	char *arena;
 
-	port_host_reset();
-	port_host_set_hart(0);
-	KT_ASSERT(mm_init(2, NULL) == 0);
-	arena = fx_map(8UL << 20, 1UL << 21, false);
-	KT_ASSERT(arena);
-	KT_ASSERT(mm_add_region((uintptr_t)arena, 8UL << 20) == 0);
-	mm_hart_init();
-	mm_get_totals(&before);
+	KT_ASSERT(setup_two_harts(8UL << 20, &before));
 	exh_objs = calloc(EXH_MAX, sizeof(void *));
 	KT_ASSERT(exh_objs);
 	atomic_store(&exh_phase, 0);
@@ -379,16 +391,8 @@ static void test_pending_bytes_bounded(void)
 	unsigned long posts, takes;
 	size_t bytes = 0;
 	pthread_t th;
-	char *arena;
 
-	port_host_reset();
-	port_host_set_hart(0);
-	KT_ASSERT(mm_init(2, NULL) == 0);
-	arena = fx_map(16UL << 20, 1UL << 21, false);
-	KT_ASSERT(arena);
-	KT_ASSERT(mm_add_region((uintptr_t)arena, 16UL << 20) == 0);
-	mm_hart_init();
-	mm_get_totals(&before);
+	KT_ASSERT(setup_two_harts(16UL << 20, &before));
 	bound_objs = calloc(BOUND_BYTES / 16, sizeof(void *));
 	KT_ASSERT(bound_objs);
 	for (bound_n = 0; bytes < BOUND_BYTES; bound_n++) {
