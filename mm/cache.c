@@ -355,25 +355,12 @@ static inline const struct slab_geom *peek_geom(const struct slab *s)
 #endif
 
 /*
- * The pop and push of kmalloc.c's fast paths, for this file's callers:
- * restartable sequences on the kernel, interrupts masked elsewhere (and in
- * MM_DEBUG builds, which check objects).  push_current() takes @va only
+ * The push of kmalloc.c's fast path, for this file's callers (the pop is
+ * slab_pop_current()): the restartable sequence on the kernel, the tag
+ * test elsewhere.  push_current() takes @va only
  * when it passes kfree's fast-path tests (mm/kmalloc.c: range, object
  * start, not an encoded link, this hart's current slab by its tag).
  */
-static inline void *pop_current(struct mm_class *c)
-{
-#ifdef SLAB_RSEQ
-	return slab_pop_rseq(c);
-#else
-	unsigned long irq = port_irq_save();
-	void *p = slab_alloc_fast(c);
-
-	port_irq_restore(irq);
-	return p;
-#endif
-}
-
 static inline bool push_current(struct mm_hart *h, uintptr_t span,
 				struct slab *s, uintptr_t va)
 {
@@ -494,7 +481,7 @@ cache_alloc_debug(const struct slab_geom *g, size_t size, unsigned int flags,
 
 static inline void *cache_alloc(const struct slab_geom *g, unsigned int flags)
 {
-	void *p = pop_current(&g->per_hart[port_this_hart()]);
+	void *p = slab_pop_current(&g->per_hart[port_this_hart()]);
 
 	if (unlikely(!p))
 		p = cache_alloc_slow(g, flags);
@@ -524,7 +511,7 @@ kmem_cache_alloc_slow(struct kmem_cache *k, unsigned int flags)
 void *__mm_fast kmem_cache_alloc(struct kmem_cache *k, unsigned int flags)
 {
 	if (likely(k->plain && !flags)) {
-		void *p = pop_current(&k->g->per_hart[port_this_hart()]);
+		void *p = slab_pop_current(&k->g->per_hart[port_this_hart()]);
 
 		if (likely(p))
 			return p;

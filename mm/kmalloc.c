@@ -64,16 +64,7 @@ kmalloc_miss(size_t size, unsigned int flags)
  */
 static inline void *kmalloc_fast(struct mm_hart *h, size_t size)
 {
-	struct mm_class *c = &h->slab.cls[h->cls_idx[size]];
-#ifdef SLAB_RSEQ
-	return slab_pop_rseq(c);
-#else
-	unsigned long irq = port_irq_save();
-	void *p = slab_alloc_fast(c);
-
-	port_irq_restore(irq);
-	return p;
-#endif
+	return slab_pop_current(&h->slab.cls[h->cls_idx[size]]);
 }
 
 _Static_assert(sizeof(struct mm_class) == KMALLOC_CLASS_STRIDE &&

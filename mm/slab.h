@@ -356,6 +356,24 @@ slow:
 #endif
 
 /*
+ * Pop from class @c's current slab on a fast path: the restartable
+ * sequence on the kernel, interrupts masked elsewhere (host, MM_DEBUG
+ * builds, which check objects).  NULL: the current slab is empty.
+ */
+static inline void *slab_pop_current(struct mm_class *c)
+{
+#ifdef SLAB_RSEQ
+	return slab_pop_rseq(c);
+#else
+	unsigned long irq = port_irq_save();
+	void *p = slab_alloc_fast(c);
+
+	port_irq_restore(irq);
+	return p;
+#endif
+}
+
+/*
  * Read the tag word of what may or may not be a slab header.  The word is
  * mapped (kfree's range test) but may be anything: page_meta, another hart's
  * page, user data being written concurrently.  Its value is trusted only when

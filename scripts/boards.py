@@ -499,10 +499,7 @@ def main():
             print(name)
         return
     total = run_boards(only=a.only)
-    for f in total.failures:
-        print("failed: " + f)
-    print("%d passed, %d failed" % (total.passed, total.failed))
-    sys.exit(1 if total.failed else 0)
+    harness.finish(total)
 
 
 if __name__ == "__main__":

@@ -389,6 +389,14 @@ def run_boards(echo: Callable[[str], None] = print) -> ktap.Counts:
     return boards.run_boards(echo=echo)
 
 
+def finish(total: ktap.Counts) -> None:
+    """The last lines every test script prints, and its exit status."""
+    for f in total.failures:
+        print("failed: " + f)
+    print("%d passed, %d failed" % (total.passed, total.failed))
+    sys.exit(1 if total.failed else 0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--stress", action="store_true",
@@ -418,10 +426,7 @@ def main() -> None:
         total = run_matrix(MATRIX, a.args, a.timeout, with_bad=False)
     else:
         total = run_matrix(MATRIX, a.args, a.timeout)
-    for f in total.failures:
-        print("failed: " + f)
-    print("%d passed, %d failed" % (total.passed, total.failed))
-    sys.exit(1 if total.failed else 0)
+    finish(total)
 
 
 if __name__ == "__main__":

@@ -377,10 +377,7 @@ def main():
     else:
         coverage(print)
         return
-    for f in total.failures:
-        print("failed: " + f)
-    print("%d passed, %d failed" % (total.passed, total.failed))
-    sys.exit(1 if total.failed else 0)
+    harness.finish(total)
 
 
 if __name__ == "__main__":
